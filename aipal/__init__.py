@@ -1,0 +1,1 @@
+"""AI-PAL data service: Django + DRF over PostgreSQL with a Redis read cache."""

@@ -1,0 +1,1 @@
+"""Users' profiles, authentication tokens and user administration."""

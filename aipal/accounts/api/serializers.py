@@ -1,0 +1,67 @@
+"""Profile representation and the validation of profile and user writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from aipal.api.fields import BoundedJSONObjectField
+from aipal.api.timefmt import iso
+
+
+class ProfileSerializer(serializers.Serializer):
+    """A user as the API shows it: auth fields plus the profile (defaults if none yet)."""
+
+    def to_representation(self, user: Any) -> dict[str, Any]:
+        profile = getattr(user, "profile", None) if _has_profile(user) else None
+        return {
+            "id": user.id,
+            "username": user.username,
+            "email": user.email,
+            "display_name": profile.display_name if profile else "",
+            "learning_style": profile.learning_style if profile else None,
+            "preferences": profile.preferences if profile else {},
+            "date_joined": iso(user.date_joined),
+        }
+
+
+def _has_profile(user: Any) -> bool:
+    try:
+        user.profile  # noqa: B018
+    except get_user_model().profile.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    email = serializers.EmailField(allow_blank=True, required=False)
+    learning_style = serializers.CharField(max_length=50, allow_null=True, allow_blank=True, required=False)
+    preferences = BoundedJSONObjectField(required=False)
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, max_length=128)
+    email = serializers.EmailField(allow_blank=True, required=False, default="")
+
+    def validate_username(self, value: str) -> str:
+        user_model = get_user_model()
+        try:
+            user_model.username_validator(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        if user_model.objects.filter(username=value).exists():
+            raise serializers.ValidationError("A user with that username already exists.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        candidate = get_user_model()(username=attrs["username"], email=attrs.get("email", ""))
+        try:
+            password_validation.validate_password(attrs["password"], candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}) from exc
+        return attrs

@@ -1,0 +1,78 @@
+"""Token login and logout, staff user creation, and the (cached) profile."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model, logout
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aipal.accounts import selectors, services
+from aipal.accounts.api.serializers import ProfileSerializer, ProfileUpdateSerializer, UserCreateSerializer
+from aipal.api.views import UserScopedView
+from aipal.cache.keys import PROFILE
+
+
+class TokenView(ObtainAuthToken):
+    """``POST {"username", "password"}`` -> ``{"token"}``; 400 on bad credentials."""
+
+    renderer_classes = APIView.renderer_classes
+
+
+class LogoutView(APIView):
+    """Revoke the token used for this request (and end a session, if any)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        if request.auth is not None and hasattr(request.auth, "delete"):
+            request.auth.delete()
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserCreateView(APIView):
+    permission_classes = [IsAuthenticated, IsAdminUser]
+
+    @extend_schema(request=UserCreateSerializer, responses={201: ProfileSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_create(**serializer.validated_data)
+        return Response(ProfileSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class ProfileView(UserScopedView):
+    """The profile of ``user_id``: cached GET, PATCH fires USER_UPDATED."""
+
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request: Request, user_id: str) -> Response:
+        uid = self.target_user_id
+        return self.cached_response(request, PROFILE.key(user_id=uid), lambda: selectors.profile_detail(user_id=uid))
+
+    @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
+    def patch(self, request: Request, user_id: str) -> Response:
+        serializer = ProfileUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = get_user_model().objects.get(pk=self.target_user_id)
+        services.profile_update(user=user, **serializer.validated_data)
+        return Response(selectors.profile_detail(user_id=user.pk))
+
+
+class MeView(ProfileView):
+    """``/api/users/me``: the caller's own profile."""
+
+    @property
+    def target_user_id(self) -> int:
+        return int(self.request.user.pk)
+
+    def get(self, request: Request, user_id: str = "") -> Response:
+        return super().get(request, user_id)
+
+    def patch(self, request: Request, user_id: str = "") -> Response:
+        return super().patch(request, user_id)

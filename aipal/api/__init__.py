@@ -1,0 +1,1 @@
+"""Pieces every API app shares: rendering, errors, permissions, routing helpers."""

@@ -1,0 +1,22 @@
+"""Query-parameter validation: bad values are 400 with DRF's field-error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.request import Request
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+
+class LimitParams(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+
+
+def query_params(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """Validate ``request``'s query string with ``serializer_class``; raise 400 on bad input."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

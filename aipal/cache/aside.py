@@ -1,0 +1,119 @@
+"""Cache-aside reads: ``get_or_fill`` and the DRF mixin every cached GET uses.
+
+A hit returns the stored bytes in one Redis round trip, with no serializer and no
+query. A miss takes the per-key fill lock, so that N concurrent misses on one key
+cost one database load: the others poll briefly for the filled value, then load
+themselves if it does not come. Any Redis failure serves the database (BYPASS).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aipal.api.renderers import json_bytes
+from aipal.cache import client, stats
+from aipal.cache.conf import cache_settings
+from aipal.cache.keys import CacheKey
+
+__all__ = ["CacheStatus", "CachedResponseMixin", "Served", "get_or_fill"]
+
+_POLL_START_S = 0.005
+_POLL_MAX_S = 0.05
+
+
+class CacheStatus(StrEnum):
+    HIT = "HIT"
+    MISS = "MISS"
+    BYPASS = "BYPASS"
+
+
+@dataclass(frozen=True)
+class Served:
+    body: bytes
+    status: CacheStatus
+
+
+def _ttl_ms(key: CacheKey) -> int:
+    """Return the TTL in ms, shortened by up to the jitter so fills do not expire together."""
+    jitter = cache_settings().ttl_jitter
+    return max(1, int(key.ttl_seconds * 1000 * (1 - random.random() * jitter)))
+
+
+def _bypass(key: CacheKey, loader: Callable[[], Any]) -> Served:
+    stats.record_bypass(key.spec.name)
+    return Served(json_bytes(loader()), CacheStatus.BYPASS)
+
+
+def _wait_for_fill(key: CacheKey, token: str) -> client.ReadResult:
+    """Poll while another process fills ``key``; give up after FILL_WAIT_MS."""
+    deadline = time.monotonic() + cache_settings().fill_wait_ms / 1000
+    pause = _POLL_START_S
+    result = client.ReadResult(body=None)
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, _POLL_MAX_S)
+        result = client.read(key, token)
+        if result.body is not None or result.holds_lock:
+            return result
+    return result
+
+
+def get_or_fill(key: CacheKey, loader: Callable[[], Any]) -> Served:
+    """Return the response body for ``key``: from Redis, or from ``loader`` and stored."""
+    if not cache_settings().enabled:
+        return _bypass(key, loader)
+    token = client.new_token()
+    try:
+        result = client.read(key, token)
+        if result.body is None and not result.holds_lock:
+            result = _wait_for_fill(key, token)
+    except client.CacheUnavailable:
+        return _bypass(key, loader)
+    if result.body is not None:
+        stats.record_hit(key.spec.name)
+        return Served(result.body, CacheStatus.HIT)
+
+    try:
+        body = json_bytes(loader())
+    except BaseException:
+        if result.holds_lock:
+            _quietly(client.release_lock, key, token)
+        raise
+    _quietly(client.fill, key, result.stamp, body, _ttl_ms(key), token)
+    stats.record_miss(key.spec.name)
+    return Served(body, CacheStatus.MISS)
+
+
+def _quietly(operation: Callable[..., Any], *args: Any) -> None:
+    """Run a best-effort Redis call; its failure is already logged and counted."""
+    try:
+        operation(*args)
+    except client.CacheUnavailable:
+        pass
+
+
+class CachedResponseMixin:
+    """For DRF views: answer a GET through the cache, JSON only.
+
+    The browsable API (any non-JSON renderer) is never served from the cache.
+    """
+
+    def cached_response(self, request: Request, key: CacheKey, loader: Callable[[], Any]) -> HttpResponse | Response:
+        if getattr(request, "accepted_renderer", None) is None or request.accepted_renderer.format != "json":
+            return Response(loader())
+        served = get_or_fill(key, loader)
+        response = HttpResponse(served.body, content_type="application/json")
+        response["X-Cache"] = served.status.value
+        patch_cache_control(response, private=True)
+        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+        return response

@@ -1,0 +1,116 @@
+"""Model signals -> events -> generation bumps, applied after the transaction commits.
+
+NOTE: a post_save inside a transaction fires before the commit. Bumping then would
+let a concurrent reader refill the entry from the old row, so every bump waits for
+``transaction.on_commit``; a rolled-back write (or savepoint) bumps nothing.
+Receivers are connected in ``AipalCacheConfig.ready()`` from ``events.MODEL_RULES``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_init, post_save, pre_delete
+
+from aipal.cache import client, stats
+from aipal.cache.events import MODEL_RULES, CacheEvent, ModelRule, generation_fields
+from aipal.cache.keys import generation_hash
+
+__all__ = ["apply_now", "connect_model_rules", "invalidate", "invalidate_instances"]
+
+log = logging.getLogger(__name__)
+_LOADED = "_aipal_cache_loaded"
+_RELATED = "_aipal_cache_related"
+
+
+def apply_now(user_id: int, fields: Iterable[str]) -> bool:
+    """Bump ``fields`` of one user now; return False (logged, counted) when Redis failed."""
+    started = time.perf_counter()
+    try:
+        client.bump_generations(generation_hash(user_id), fields)
+    except client.CacheUnavailable as exc:
+        stats.record_invalidation("failed")
+        log.error("Invalidation of user %s failed (%s): %s", user_id, exc, sorted(fields))
+        return False
+    stats.record_invalidation("applied", (time.perf_counter() - started) * 1000)
+    return True
+
+
+def invalidate(
+    event: CacheEvent, user_id: int, object_ids: Mapping[str, Iterable[int]] | None = None, *, using: str = "default"
+) -> None:
+    """Invalidate what ``event`` names for one user once the current transaction commits."""
+    fields = generation_fields(event, object_ids)
+    if fields and user_id:
+        transaction.on_commit(partial(apply_now, user_id, frozenset(fields)), using=using, robust=True)
+        log.debug("Scheduled %s for user %s", event, user_id)
+
+
+def _object_ids(rule_ids: Mapping[str, str], instance: models.Model) -> dict[str, set[int]]:
+    ids: dict[str, set[int]] = defaultdict(set)
+    loaded = instance.__dict__.get(_LOADED, {})
+    for param, attr in rule_ids.items():
+        for value in (getattr(instance, attr, None), loaded.get(attr)):
+            if value:
+                ids[param].add(value)
+    return ids
+
+
+def invalidate_instances(
+    event: CacheEvent, instances: Iterable[models.Model], *, user_field: str, object_ids: Mapping[str, str], using: str
+) -> None:
+    """Invalidate ``event`` for each instance's user: one scheduled bump per user."""
+    per_user: dict[int, dict[str, set[int]]] = {}
+    for instance in instances:
+        ids = per_user.setdefault(getattr(instance, user_field), defaultdict(set))
+        for param, found in _object_ids(object_ids, instance).items():
+            ids[param].update(found)
+    for user_id, ids in per_user.items():
+        invalidate(event, user_id, ids, using=using)
+
+
+def _remember_loaded(rule: ModelRule, sender: type, instance: models.Model, **kwargs: Any) -> None:
+    instance.__dict__[_LOADED] = {attr: instance.__dict__.get(attr) for attr in rule.tracked}
+
+
+def _on_save(rule: ModelRule, sender: type, instance: models.Model, created: bool, raw: bool, using: str, **kwargs: Any) -> None:
+    if raw:
+        return
+    event = rule.on_create if created else rule.on_change
+    if event is not None:
+        invalidate_instances(event, [instance], user_field=rule.user_field, object_ids=rule.object_ids, using=using)
+    if rule.tracked:
+        _remember_loaded(rule, sender, instance)
+
+
+def _collect_related(rule: ModelRule, sender: type, instance: models.Model, **kwargs: Any) -> None:
+    """Before a delete, note the rows its SET_NULL will change without signals."""
+    instance.__dict__[_RELATED] = [
+        (related, list(getattr(instance, related.related_name).all())) for related in rule.related_on_delete
+    ]
+
+
+def _on_delete(rule: ModelRule, sender: type, instance: models.Model, using: str, **kwargs: Any) -> None:
+    invalidate_instances(rule.on_delete, [instance], user_field=rule.user_field, object_ids=rule.object_ids, using=using)
+    for related, rows in instance.__dict__.pop(_RELATED, []):
+        invalidate_instances(related.event, rows, user_field=rule.user_field, object_ids=related.object_ids, using=using)
+
+
+def connect_model_rules() -> None:
+    """Connect the receivers of every rule in ``MODEL_RULES`` (idempotent)."""
+    for rule in MODEL_RULES:
+        model = apps.get_model(rule.model)
+        uid = f"aipal.cache.invalidation.{rule.model}"
+        post_save.connect(partial(_on_save, rule), sender=model, weak=False, dispatch_uid=f"{uid}.save")
+        post_delete.connect(partial(_on_delete, rule), sender=model, weak=False, dispatch_uid=f"{uid}.delete")
+        if rule.tracked:
+            post_init.connect(partial(_remember_loaded, rule), sender=model, weak=False, dispatch_uid=f"{uid}.init")
+        if rule.related_on_delete:
+            pre_delete.connect(partial(_collect_related, rule), sender=model, weak=False, dispatch_uid=f"{uid}.related")

@@ -1,0 +1,187 @@
+"""Every cached data set, declared once: its key template and TTL.
+
+A key reads ``{prefix}:{schema}:{u:<user>}:<template>[?<variant>]``. The user's hash
+tag keeps all of one user's keys (entries, generation hash, fill locks) on one Redis
+Cluster slot, so the Lua scripts of ``client`` stay single-slot.
+
+NOTE: entries are never deleted one by one on a write. Each entry is stamped with
+the *generations* it was filled under (the user's and its data set's, per object for
+detail keys); a write replaces those generations with fresh random values in one
+round trip, which makes every variant (filters, limits) of the data set unreadable
+at once. ``SCHEMA_VERSION`` changes whenever a response's shape changes, so a new
+release never serves bytes cached by the previous one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+
+from aipal.cache.conf import cache_settings
+
+__all__ = [
+    "ALL_SPECS",
+    "ARI_HISTORY",
+    "ARI_LATEST",
+    "DASHBOARD",
+    "GOAL_DETAIL",
+    "GOAL_LIST",
+    "PREDICTIONS",
+    "PROFILE",
+    "SCHEMA_VERSION",
+    "TASK_DETAIL",
+    "TASK_LIST",
+    "USER_GENERATION",
+    "CacheKey",
+    "CacheTTL",
+    "KeySpec",
+    "user_key_pattern",
+]
+
+SCHEMA_VERSION = "v1"
+# The generation every key of a user carries: bumping it drops all of the user's entries.
+USER_GENERATION = "*user"
+
+_VARIANT_VALUE = re.compile(r"^[A-Za-z0-9_.:+\-]{1,64}$")
+_MAX_ID = 2**63 - 1
+
+
+class CacheTTL(IntEnum):
+    """TTLs of the seed design, in seconds."""
+
+    SYSTEM_HEALTH = 60
+    TASK_STATUS = 120
+    ARI_METRICS = 300
+    GOAL_DETAILS = 600
+    USER_PROFILE = 1800
+
+
+def _valid_id(value: object) -> int:
+    """Return ``value`` as a positive id, refusing anything that could shape a key."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _MAX_ID:
+        raise ValueError(f"cache ids must be positive integers, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One cached data set: ``template`` names it, ``object_param`` scopes it per object."""
+
+    name: str
+    template: str
+    ttl: CacheTTL | None = None
+    object_param: str | None = None
+
+    def ttl_seconds(self) -> int:
+        """Return the TTL in seconds; data sets without a named TTL use CACHE_TTL_SECONDS."""
+        return int(self.ttl) if self.ttl is not None else cache_settings().default_ttl
+
+    def generation_field(self, object_id: int | None = None) -> str:
+        """Return the generation-hash field this data set (or one of its objects) uses."""
+        if self.object_param is None:
+            return self.name
+        return f"{self.name}:{_valid_id(object_id)}"
+
+    def key(self, *, user_id: int, object_id: int | None = None, variant: Mapping[str, object] | None = None) -> CacheKey:
+        """Build the key of one cached response."""
+        return CacheKey(spec=self, user_id=_valid_id(user_id), object_id=object_id, variant=_variant(variant))
+
+
+def _variant(params: Mapping[str, object] | None) -> str:
+    """Encode query parameters canonically (sorted, validated) so one filter has one key."""
+    if not params:
+        return ""
+    parts = []
+    for name in sorted(params):
+        value = params[name]
+        text = "" if value is None else str(value)
+        if text and not _VARIANT_VALUE.match(text):
+            raise ValueError(f"unsafe cache variant value {name}={text!r}")
+        parts.append(f"{name}={text}")
+    return "&".join(parts)
+
+
+def user_tag(user_id: int) -> str:
+    """Return the key part naming one user (also the Redis Cluster hash tag)."""
+    return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{{u:{_valid_id(user_id)}}}"
+
+
+def user_key_pattern(user_id: int) -> str:
+    """Return the SCAN pattern matching every key of one user (ids validated first)."""
+    return f"{user_tag(user_id)}:*"
+
+
+def app_key_pattern() -> str:
+    """Return the SCAN pattern matching every key of this app (all schema versions)."""
+    prefix = cache_settings().key_prefix
+    return f"{_glob_escape(prefix)}:*"
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """The concrete key of one cached response, with its generation hash and fields."""
+
+    spec: KeySpec
+    user_id: int
+    object_id: int | None
+    variant: str
+
+    def __post_init__(self) -> None:
+        if self.spec.object_param is not None:
+            _valid_id(self.object_id)
+
+    @property
+    def entry(self) -> str:
+        path = self.spec.template.format(**{self.spec.object_param: self.object_id} if self.spec.object_param else {})
+        key = f"{user_tag(self.user_id)}:{path}"
+        return f"{key}?{self.variant}" if self.variant else key
+
+    @property
+    def generations(self) -> str:
+        return generation_hash(self.user_id)
+
+    @property
+    def fill_lock(self) -> str:
+        return f"{self.entry}#lock"
+
+    @property
+    def generation_fields(self) -> tuple[str, str]:
+        return (USER_GENERATION, self.spec.generation_field(self.object_id))
+
+    @property
+    def ttl_seconds(self) -> int:
+        return self.spec.ttl_seconds()
+
+
+def generation_hash(user_id: int) -> str:
+    """Return the key of the hash holding one user's generations."""
+    return f"{user_tag(user_id)}:gen"
+
+
+PROFILE = KeySpec("PROFILE", "profile", CacheTTL.USER_PROFILE)
+ARI_LATEST = KeySpec("ARI_LATEST", "ari:latest", CacheTTL.ARI_METRICS)
+ARI_HISTORY = KeySpec("ARI_HISTORY", "ari:history", CacheTTL.ARI_METRICS)
+PREDICTIONS = KeySpec("PREDICTIONS", "ari:predictions", CacheTTL.ARI_METRICS)
+DASHBOARD = KeySpec("DASHBOARD", "dashboard", CacheTTL.ARI_METRICS)
+GOAL_LIST = KeySpec("GOAL_LIST", "goals:list", CacheTTL.GOAL_DETAILS)
+GOAL_DETAIL = KeySpec("GOAL_DETAIL", "goals:{goal}", CacheTTL.GOAL_DETAILS, object_param="goal")
+TASK_LIST = KeySpec("TASK_LIST", "tasks:list", CacheTTL.TASK_STATUS)
+TASK_DETAIL = KeySpec("TASK_DETAIL", "tasks:{task}", CacheTTL.TASK_STATUS, object_param="task")
+
+ALL_SPECS: tuple[KeySpec, ...] = (
+    PROFILE,
+    ARI_LATEST,
+    ARI_HISTORY,
+    PREDICTIONS,
+    DASHBOARD,
+    GOAL_LIST,
+    GOAL_DETAIL,
+    TASK_LIST,
+    TASK_DETAIL,
+)

@@ -1,0 +1,53 @@
+"""Test settings.
+
+By default (unit runs) tests use SQLite in memory and an in-process fakeredis, so
+they are fast and need nothing. With ``AIPAL_TEST_BACKENDS=real`` they use the
+PostgreSQL and Redis of ``DATABASE_URL``/``REDIS_URL`` (default 127.0.0.1), with a
+key prefix of their own so they never touch anyone else's keys.
+"""
+
+import os
+
+from aipal.settings.base import *  # noqa: F403
+from aipal.settings.base import AIPAL_CACHE, CACHES, REST_FRAMEWORK, env
+from aipal.settings.redis_target import embedded_target
+
+REAL_BACKENDS = os.environ.get("AIPAL_TEST_BACKENDS", "fake") == "real"
+
+SECRET_KEY = "test-only-secret-key"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REST_FRAMEWORK = {**REST_FRAMEWORK}
+
+if REAL_BACKENDS:
+    DATABASES = {
+        "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/aipal"),
+    }
+    _redis_url = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+    _pool = {"max_connections": 50}
+    _label = "redis"
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    _target = embedded_target()
+    _redis_url = _target.url
+    _pool = {"max_connections": 50, **_target.pool_kwargs}
+    _label = _target.label
+
+DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("DJANGO_ATOMIC_REQUESTS", default=False)
+REDIS_URL = _redis_url
+REDIS_SOCKET_TIMEOUT = 1.0
+CACHE_KEY_PREFIX = f"aipaltest{os.getpid()}"
+CACHES = {
+    "default": {
+        **CACHES["default"],
+        "LOCATION": _redis_url,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {
+            **CACHES["default"]["OPTIONS"],
+            "SOCKET_TIMEOUT": 1.0,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "CONNECTION_POOL_KWARGS": _pool,
+        },
+    }
+}
+AIPAL_CACHE = {**AIPAL_CACHE, "KEY_PREFIX": CACHE_KEY_PREFIX, "BACKEND_LABEL": _label, "ENABLED": True}

@@ -1,0 +1,20 @@
+"""Root URLconf: admin, the API (one include per app), schema, docs and metrics."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from aipal.api.routing import api_path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("aipal.accounts.api.urls")),
+    path("", include("ari.api.urls")),
+    path("", include("goals.api.urls")),
+    path("", include("tasks.api.urls")),
+    path("", include("aipal.dashboard.api.urls")),
+    path("", include("cachehealth.urls")),
+    api_path("schema", SpectacularAPIView.as_view(), "schema"),
+    api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
+    path("", include("django_prometheus.urls")),
+]

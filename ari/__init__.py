@@ -1,0 +1,1 @@
+"""ARI (Agency Retention Index) snapshots and the predictions drawn from them."""

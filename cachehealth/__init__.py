@@ -1,0 +1,1 @@
+"""Cache health: the health checker, statistics, metrics, admin cache page and cache_* commands."""

@@ -1,0 +1,1 @@
+"""Goals: what a user works towards, with progress counted from their tasks."""

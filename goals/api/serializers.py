@@ -1,0 +1,59 @@
+"""Goal representation and validation of goal writes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from aipal.api.params import LimitParams
+from goals.models import ComplexityLevel, Goal, GoalStatus
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    """A goal as the API returns it; expects ``tasks_total``/``tasks_completed`` annotations."""
+
+    user_id = serializers.IntegerField(read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "user_id",
+            "description",
+            "importance",
+            "complexity_level",
+            "estimated_value",
+            "status",
+            "deadline",
+            "created_at",
+            "updated_at",
+            "completed_at",
+            "progress",
+        ]
+        read_only_fields = fields
+
+    def get_progress(self, goal: Goal) -> dict[str, int]:
+        return {
+            "tasks_total": getattr(goal, "tasks_total", 0),
+            "tasks_completed": getattr(goal, "tasks_completed", 0),
+        }
+
+
+class GoalWriteSerializer(serializers.Serializer):
+    """Fields a client may set. ``partial=True`` for PATCH."""
+
+    description = serializers.CharField(min_length=1, max_length=2000)
+    importance = serializers.IntegerField(min_value=1, max_value=10, required=False)
+    complexity_level = serializers.ChoiceField(choices=ComplexityLevel.choices, required=False)
+    estimated_value = serializers.FloatField(allow_null=True, required=False)
+    status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
+    deadline = serializers.DateTimeField(allow_null=True, required=False)
+
+    def validate_estimated_value(self, value: float | None) -> float | None:
+        if value is not None and (value != value or value in (float("inf"), float("-inf"))):
+            raise serializers.ValidationError("Must be a finite number.")
+        return value
+
+
+class GoalListParams(LimitParams):
+    status = serializers.ChoiceField(choices=[*GoalStatus.values, "all"], default=GoalStatus.ACTIVE)

@@ -1,0 +1,74 @@
+"""Goal endpoints: cached list and detail reads, writes that fire GOAL_* events."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aipal.api.params import query_params
+from aipal.api.views import UserScopedView
+from aipal.cache.keys import GOAL_DETAIL, GOAL_LIST
+from goals import selectors, services
+from goals.api.serializers import GoalListParams, GoalSerializer, GoalWriteSerializer
+
+
+class GoalListView(UserScopedView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["active", "completed", "abandoned", "all"]),
+            OpenApiParameter("limit", int),
+        ],
+        responses=GoalSerializer(many=True),
+    )
+    def get(self, request: Request, user_id: str) -> Response:
+        uid = self.target_user_id
+        params = query_params(GoalListParams, request)
+        key = GOAL_LIST.key(user_id=uid, variant=params)
+        return self.cached_response(request, key, lambda: selectors.goal_list(user_id=uid, **params))
+
+    @extend_schema(request=GoalWriteSerializer, responses={201: GoalSerializer})
+    def post(self, request: Request, user_id: str) -> Response:
+        serializer = GoalWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        goal = services.goal_create(user_id=self.target_user_id, **serializer.validated_data)
+        data = selectors.goal_detail(user_id=goal.user_id, goal_id=goal.pk)
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class GoalDetailView(UserScopedView):
+    @extend_schema(responses=GoalSerializer)
+    def get(self, request: Request, user_id: str, goal_id: str) -> Response:
+        uid, gid = self.target_user_id, int(goal_id)
+        key = GOAL_DETAIL.key(user_id=uid, object_id=gid)
+        return self.cached_response(request, key, lambda: selectors.goal_detail(user_id=uid, goal_id=gid))
+
+    def _write(self, request: Request, goal_id: str, *, partial: bool) -> Response:
+        goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))
+        serializer = GoalWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.goal_update(goal=goal, **serializer.validated_data)
+        return Response(selectors.goal_detail(user_id=goal.user_id, goal_id=goal.pk))
+
+    @extend_schema(request=GoalWriteSerializer, responses=GoalSerializer)
+    def put(self, request: Request, user_id: str, goal_id: str) -> Response:
+        return self._write(request, goal_id, partial=False)
+
+    @extend_schema(request=GoalWriteSerializer, responses=GoalSerializer)
+    def patch(self, request: Request, user_id: str, goal_id: str) -> Response:
+        return self._write(request, goal_id, partial=True)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, user_id: str, goal_id: str) -> Response:
+        goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))
+        services.goal_delete(goal=goal)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GoalCompleteView(UserScopedView):
+    @extend_schema(request=None, responses=GoalSerializer)
+    def post(self, request: Request, user_id: str, goal_id: str) -> Response:
+        goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))
+        services.goal_complete(goal=goal)
+        return Response(selectors.goal_detail(user_id=goal.user_id, goal_id=goal.pk))

@@ -1,0 +1,1 @@
+"""Tasks: units of work with a small status machine, optionally under a goal."""

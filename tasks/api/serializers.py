@@ -1,0 +1,56 @@
+"""Task representation and validation of task writes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from aipal.api.fields import BoundedJSONObjectField
+from aipal.api.params import LimitParams
+from tasks.models import Task, TaskStatus
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    user_id = serializers.IntegerField(read_only=True)
+    goal_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "user_id",
+            "goal_id",
+            "title",
+            "task_type",
+            "priority",
+            "status",
+            "attempts",
+            "result",
+            "error_message",
+            "created_at",
+            "started_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class TaskWriteSerializer(serializers.Serializer):
+    """Fields a client may set; ``goal_id`` must name a goal of the same user (checked by the view)."""
+
+    title = serializers.CharField(min_length=1, max_length=500)
+    task_type = serializers.CharField(min_length=1, max_length=50, required=False)
+    priority = serializers.IntegerField(min_value=1, max_value=10, required=False)
+    goal_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, allow_null=True, required=False)
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+    result = BoundedJSONObjectField(allow_null=True, required=False)
+    error_message = serializers.CharField(max_length=2000, allow_null=True, allow_blank=True, required=False)
+
+
+class TaskCreateSerializer(TaskWriteSerializer):
+    """A new task starts ``pending``: its status is not a client's to set."""
+
+    status = None
+
+
+class TaskListParams(LimitParams):
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+    goal_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)

@@ -1,0 +1,61 @@
+"""Task endpoints: cached list and detail reads; every write fires TASK_COMPLETED."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aipal.api.params import query_params
+from aipal.api.views import UserScopedView
+from aipal.cache.keys import TASK_DETAIL, TASK_LIST
+from tasks import selectors, services
+from tasks.api.serializers import TaskCreateSerializer, TaskListParams, TaskSerializer, TaskWriteSerializer
+from tasks.models import TaskStatus
+
+
+class TaskListView(UserScopedView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=TaskStatus.values),
+            OpenApiParameter("goal_id", int),
+            OpenApiParameter("limit", int),
+        ],
+        responses=TaskSerializer(many=True),
+    )
+    def get(self, request: Request, user_id: str) -> Response:
+        uid = self.target_user_id
+        params = query_params(TaskListParams, request)
+        key = TASK_LIST.key(user_id=uid, variant=params)
+        return self.cached_response(request, key, lambda: selectors.task_list(user_id=uid, **params))
+
+    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
+    def post(self, request: Request, user_id: str) -> Response:
+        serializer = TaskCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = services.task_create(user_id=self.target_user_id, **serializer.validated_data)
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class TaskDetailView(UserScopedView):
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    @extend_schema(responses=TaskSerializer)
+    def get(self, request: Request, user_id: str, task_id: str) -> Response:
+        uid, tid = self.target_user_id, int(task_id)
+        key = TASK_DETAIL.key(user_id=uid, object_id=tid)
+        return self.cached_response(request, key, lambda: selectors.task_detail(user_id=uid, task_id=tid))
+
+    @extend_schema(request=TaskWriteSerializer, responses=TaskSerializer)
+    def patch(self, request: Request, user_id: str, task_id: str) -> Response:
+        task = selectors.task_get(user_id=self.target_user_id, task_id=int(task_id))
+        serializer = TaskWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        task = services.task_update(task=task, **serializer.validated_data)
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, user_id: str, task_id: str) -> Response:
+        services.task_delete(task=selectors.task_get(user_id=self.target_user_id, task_id=int(task_id)))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,127 @@
+"""Shared fixtures: users, token-authenticated API clients, and a clean cache per test.
+
+Unit runs use SQLite and fakeredis. ``pytest-django``'s ``db`` fixture wraps each test
+in a transaction that never commits, so ``api`` clients run each request's
+``on_commit`` callbacks as a commit would (``captureOnCommitCallbacks``). Integration
+tests (marker ``integration``) use real commits through ``transactional_db``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.test import TestCase
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from aipal.cache import client as cache_client
+from aipal.cache.keys import app_key_pattern
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _answers(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip integration tests without real backends; on CI a missing backend fails instead."""
+    if not any(item.get_closest_marker("integration") for item in items):
+        return
+    real = os.environ.get("AIPAL_TEST_BACKENDS") == "real"
+    reason = None
+    if not real:
+        reason = "integration tests need AIPAL_TEST_BACKENDS=real (make test sets it)"
+    else:
+        db = settings.DATABASES["default"]
+        if db["ENGINE"] != "django.db.backends.postgresql":
+            reason = "integration tests need DATABASE_URL to point at PostgreSQL"
+        elif not _answers(f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}", 5432):
+            reason = "PostgreSQL does not answer"
+        elif not _answers(settings.REDIS_URL, 6379):
+            reason = "Redis does not answer"
+    if reason is None:
+        return
+    if IN_CI and real:
+        raise pytest.UsageError(f"CI=true and {reason}: integration tests must run on CI")
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def clear_app_keys() -> None:
+    """Delete this test run's keys only (its own prefix), never FLUSHDB."""
+    cache_client.reset_breaker()
+    try:
+        cache_client.scan_delete(app_key_pattern())
+    except cache_client.CacheUnavailable:
+        pass
+    cache_client.reset_breaker()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    clear_app_keys()
+    yield
+    clear_app_keys()
+
+
+class CommittingAPIClient(APIClient):
+    """An APIClient whose requests run their on_commit callbacks, as a real commit would."""
+
+    def request(self, **kwargs):  # type: ignore[no-untyped-def]
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**kwargs)
+
+
+def client_for(user) -> CommittingAPIClient:  # type: ignore[no-untyped-def]
+    api = CommittingAPIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def api(user) -> CommittingAPIClient:
+    """A client authenticated as ``user``."""
+    return client_for(user)
+
+
+@pytest.fixture
+def other_api(other_user) -> CommittingAPIClient:
+    return client_for(other_user)
+
+
+@pytest.fixture
+def staff_api(staff_user) -> CommittingAPIClient:
+    return client_for(staff_user)
+
+
+@pytest.fixture
+def anon_api() -> CommittingAPIClient:
+    return CommittingAPIClient()
