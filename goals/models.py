@@ -23,9 +23,7 @@ class ComplexityLevel(models.TextChoices):
 class Goal(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals")
     description = models.CharField(max_length=2000)
-    importance = models.PositiveSmallIntegerField(
-        default=5, validators=[MinValueValidator(1), MaxValueValidator(10)]
-    )
+    importance = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1), MaxValueValidator(10)])
     complexity_level = models.CharField(max_length=10, choices=ComplexityLevel.choices, default=ComplexityLevel.MINI)
     estimated_value = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)

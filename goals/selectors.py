@@ -7,8 +7,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
+from aipal.api.params import DEFAULT_LIMIT
+from aipal.cache.aside import CachedRead
+from aipal.cache.keys import GOAL_DETAIL, GOAL_LIST
 from goals.api.serializers import GoalSerializer
-from goals.models import Goal
+from goals.models import Goal, GoalStatus
 
 ALL_STATUSES = "all"
 
@@ -39,3 +42,19 @@ def goal_get(*, user_id: int, goal_id: int) -> Goal:
 
 def goal_detail(*, user_id: int, goal_id: int) -> dict[str, Any]:
     return GoalSerializer(goal_get(user_id=user_id, goal_id=goal_id)).data
+
+
+def goal_list_read(*, user_id: int, status: str = GoalStatus.ACTIVE, limit: int = DEFAULT_LIMIT) -> CachedRead:
+    key = GOAL_LIST.key(user_id=user_id, variant={"status": status, "limit": limit})
+    return CachedRead(key, lambda: goal_list(user_id=user_id, status=status, limit=limit))
+
+
+def goal_detail_read(*, user_id: int, goal_id: int) -> CachedRead:
+    key = GOAL_DETAIL.key(user_id=user_id, object_id=goal_id)
+    return CachedRead(key, lambda: goal_detail(user_id=user_id, goal_id=goal_id))
+
+
+def default_reads(*, user_id: int) -> list[CachedRead]:
+    """The default view of every cached goal GET of one user (what ``cache_warm`` fills)."""
+    goal_ids = Goal.objects.filter(user_id=user_id).order_by("-created_at", "-id").values_list("id", flat=True)
+    return [goal_list_read(user_id=user_id)] + [goal_detail_read(user_id=user_id, goal_id=g) for g in goal_ids]

@@ -6,11 +6,16 @@ from typing import Any
 
 from rest_framework.exceptions import NotFound
 
+from aipal.api.params import DEFAULT_LIMIT
+from aipal.cache.aside import CachedRead
+from aipal.cache.keys import TASK_DETAIL, TASK_LIST
 from tasks.api.serializers import TaskSerializer
 from tasks.models import Task
 
 
-def task_list(*, user_id: int, limit: int, status: str | None = None, goal_id: int | None = None) -> list[dict[str, Any]]:
+def task_list(
+    *, user_id: int, limit: int, status: str | None = None, goal_id: int | None = None
+) -> list[dict[str, Any]]:
     """Return one user's tasks, newest first, optionally filtered by status and goal."""
     tasks = Task.objects.filter(user_id=user_id)
     if status is not None:
@@ -29,3 +34,21 @@ def task_get(*, user_id: int, task_id: int) -> Task:
 
 def task_detail(*, user_id: int, task_id: int) -> dict[str, Any]:
     return TaskSerializer(task_get(user_id=user_id, task_id=task_id)).data
+
+
+def task_list_read(
+    *, user_id: int, limit: int = DEFAULT_LIMIT, status: str | None = None, goal_id: int | None = None
+) -> CachedRead:
+    key = TASK_LIST.key(user_id=user_id, variant={"limit": limit, "status": status, "goal_id": goal_id})
+    return CachedRead(key, lambda: task_list(user_id=user_id, limit=limit, status=status, goal_id=goal_id))
+
+
+def task_detail_read(*, user_id: int, task_id: int) -> CachedRead:
+    key = TASK_DETAIL.key(user_id=user_id, object_id=task_id)
+    return CachedRead(key, lambda: task_detail(user_id=user_id, task_id=task_id))
+
+
+def default_reads(*, user_id: int) -> list[CachedRead]:
+    """The default view of every cached task GET of one user (what ``cache_warm`` fills)."""
+    task_ids = Task.objects.filter(user_id=user_id).order_by("-created_at", "-id").values_list("id", flat=True)
+    return [task_list_read(user_id=user_id)] + [task_detail_read(user_id=user_id, task_id=t) for t in task_ids]

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.exceptions import NotFound
 
 from aipal.accounts.api.serializers import ProfileSerializer
+from aipal.cache.aside import CachedRead
+from aipal.cache.keys import PROFILE
 
 
 def profile_detail(*, user_id: int) -> dict[str, Any]:
@@ -16,3 +18,12 @@ def profile_detail(*, user_id: int) -> dict[str, Any]:
     if user is None:
         raise NotFound("User not found.")
     return ProfileSerializer(user).data
+
+
+def profile_read(*, user_id: int) -> CachedRead:
+    return CachedRead(PROFILE.key(user_id=user_id), lambda: profile_detail(user_id=user_id))
+
+
+def default_reads(*, user_id: int) -> list[CachedRead]:
+    """The cached profile GET of one user (what ``cache_warm`` fills)."""
+    return [profile_read(user_id=user_id)]

@@ -23,7 +23,9 @@ class UserScopedView(CachedResponseMixin, APIView):
     def target_user_id(self) -> int:
         return int(self.kwargs["user_id"])
 
-    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_cache_control(response, private=True)
         return response

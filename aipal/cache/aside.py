@@ -25,7 +25,7 @@ from aipal.cache import client, stats
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey
 
-__all__ = ["CacheStatus", "CachedResponseMixin", "Served", "get_or_fill"]
+__all__ = ["CacheStatus", "CachedRead", "CachedResponseMixin", "Served", "get_or_fill"]
 
 _POLL_START_S = 0.005
 _POLL_MAX_S = 0.05
@@ -35,6 +35,18 @@ class CacheStatus(StrEnum):
     HIT = "HIT"
     MISS = "MISS"
     BYPASS = "BYPASS"
+
+
+@dataclass(frozen=True)
+class CachedRead:
+    """One cached GET: its key and the selector that loads its JSON-ready data on a miss.
+
+    Selectors build these (``goal_list_read(...)``), so the view that serves a read and
+    ``cache_warm`` that fills it use the same key for the same data.
+    """
+
+    key: CacheKey
+    load: Callable[[], Any]
 
 
 @dataclass(frozen=True)
@@ -108,10 +120,10 @@ class CachedResponseMixin:
     The browsable API (any non-JSON renderer) is never served from the cache.
     """
 
-    def cached_response(self, request: Request, key: CacheKey, loader: Callable[[], Any]) -> HttpResponse | Response:
+    def cached_response(self, request: Request, read: CachedRead) -> HttpResponse | Response:
         if getattr(request, "accepted_renderer", None) is None or request.accepted_renderer.format != "json":
-            return Response(loader())
-        served = get_or_fill(key, loader)
+            return Response(read.load())
+        served = get_or_fill(read.key, read.load)
         response = HttpResponse(served.body, content_type="application/json")
         response["X-Cache"] = served.status.value
         patch_cache_control(response, private=True)

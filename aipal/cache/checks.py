@@ -37,8 +37,12 @@ def check_cache_rules(app_configs=None, **kwargs):  # type: ignore[no-untyped-de
             continue
         for attr in (rule.user_field, *rule.object_ids.values(), *rule.tracked):
             if not _has_attr(model, attr):
-                errors.append(checks.Error(f"Cache rule {rule.model} names unknown field {attr}.", id="aipal_cache.E004"))
+                errors.append(
+                    checks.Error(f"Cache rule {rule.model} names unknown field {attr}.", id="aipal_cache.E004")
+                )
         unknown = set(rule.object_ids) - params
         if unknown:
-            errors.append(checks.Error(f"Cache rule {rule.model} names unknown key params {unknown}.", id="aipal_cache.E005"))
+            errors.append(
+                checks.Error(f"Cache rule {rule.model} names unknown key params {unknown}.", id="aipal_cache.E005")
+            )
     return errors

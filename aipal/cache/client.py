@@ -104,7 +104,7 @@ class _Script:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()  # Redis names scripts by SHA1
 
     def __call__(self, r: Redis, keys: tuple[str, ...], args: tuple[object, ...]):  # type: ignore[no-untyped-def]
         try:

@@ -80,7 +80,9 @@ def _remember_loaded(rule: ModelRule, sender: type, instance: models.Model, **kw
     instance.__dict__[_LOADED] = {attr: instance.__dict__.get(attr) for attr in rule.tracked}
 
 
-def _on_save(rule: ModelRule, sender: type, instance: models.Model, created: bool, raw: bool, using: str, **kwargs: Any) -> None:
+def _on_save(
+    rule: ModelRule, sender: type, instance: models.Model, created: bool, raw: bool, using: str, **kwargs: Any
+) -> None:
     if raw:
         return
     event = rule.on_create if created else rule.on_change
@@ -98,9 +100,13 @@ def _collect_related(rule: ModelRule, sender: type, instance: models.Model, **kw
 
 
 def _on_delete(rule: ModelRule, sender: type, instance: models.Model, using: str, **kwargs: Any) -> None:
-    invalidate_instances(rule.on_delete, [instance], user_field=rule.user_field, object_ids=rule.object_ids, using=using)
+    invalidate_instances(
+        rule.on_delete, [instance], user_field=rule.user_field, object_ids=rule.object_ids, using=using
+    )
     for related, rows in instance.__dict__.pop(_RELATED, []):
-        invalidate_instances(related.event, rows, user_field=rule.user_field, object_ids=related.object_ids, using=using)
+        invalidate_instances(
+            related.event, rows, user_field=rule.user_field, object_ids=related.object_ids, using=using
+        )
 
 
 def connect_model_rules() -> None:

@@ -84,7 +84,9 @@ class KeySpec:
             return self.name
         return f"{self.name}:{_valid_id(object_id)}"
 
-    def key(self, *, user_id: int, object_id: int | None = None, variant: Mapping[str, object] | None = None) -> CacheKey:
+    def key(
+        self, *, user_id: int, object_id: int | None = None, variant: Mapping[str, object] | None = None
+    ) -> CacheKey:
         """Build the key of one cached response."""
         return CacheKey(spec=self, user_id=_valid_id(user_id), object_id=object_id, variant=_variant(variant))
 

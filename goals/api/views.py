@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from aipal.api.params import query_params
 from aipal.api.views import UserScopedView
-from aipal.cache.keys import GOAL_DETAIL, GOAL_LIST
 from goals import selectors, services
 from goals.api.serializers import GoalListParams, GoalSerializer, GoalWriteSerializer
 
@@ -23,10 +22,8 @@ class GoalListView(UserScopedView):
         responses=GoalSerializer(many=True),
     )
     def get(self, request: Request, user_id: str) -> Response:
-        uid = self.target_user_id
         params = query_params(GoalListParams, request)
-        key = GOAL_LIST.key(user_id=uid, variant=params)
-        return self.cached_response(request, key, lambda: selectors.goal_list(user_id=uid, **params))
+        return self.cached_response(request, selectors.goal_list_read(user_id=self.target_user_id, **params))
 
     @extend_schema(request=GoalWriteSerializer, responses={201: GoalSerializer})
     def post(self, request: Request, user_id: str) -> Response:
@@ -40,9 +37,8 @@ class GoalListView(UserScopedView):
 class GoalDetailView(UserScopedView):
     @extend_schema(responses=GoalSerializer)
     def get(self, request: Request, user_id: str, goal_id: str) -> Response:
-        uid, gid = self.target_user_id, int(goal_id)
-        key = GOAL_DETAIL.key(user_id=uid, object_id=gid)
-        return self.cached_response(request, key, lambda: selectors.goal_detail(user_id=uid, goal_id=gid))
+        read = selectors.goal_detail_read(user_id=self.target_user_id, goal_id=int(goal_id))
+        return self.cached_response(request, read)
 
     def _write(self, request: Request, goal_id: str, *, partial: bool) -> Response:
         goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from aipal.api.params import query_params
 from aipal.api.views import UserScopedView
-from aipal.cache.keys import TASK_DETAIL, TASK_LIST
 from tasks import selectors, services
 from tasks.api.serializers import TaskCreateSerializer, TaskListParams, TaskSerializer, TaskWriteSerializer
 from tasks.models import TaskStatus
@@ -25,10 +24,8 @@ class TaskListView(UserScopedView):
         responses=TaskSerializer(many=True),
     )
     def get(self, request: Request, user_id: str) -> Response:
-        uid = self.target_user_id
         params = query_params(TaskListParams, request)
-        key = TASK_LIST.key(user_id=uid, variant=params)
-        return self.cached_response(request, key, lambda: selectors.task_list(user_id=uid, **params))
+        return self.cached_response(request, selectors.task_list_read(user_id=self.target_user_id, **params))
 
     @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
     def post(self, request: Request, user_id: str) -> Response:
@@ -43,9 +40,8 @@ class TaskDetailView(UserScopedView):
 
     @extend_schema(responses=TaskSerializer)
     def get(self, request: Request, user_id: str, task_id: str) -> Response:
-        uid, tid = self.target_user_id, int(task_id)
-        key = TASK_DETAIL.key(user_id=uid, object_id=tid)
-        return self.cached_response(request, key, lambda: selectors.task_detail(user_id=uid, task_id=tid))
+        read = selectors.task_detail_read(user_id=self.target_user_id, task_id=int(task_id))
+        return self.cached_response(request, read)
 
     @extend_schema(request=TaskWriteSerializer, responses=TaskSerializer)
     def patch(self, request: Request, user_id: str, task_id: str) -> Response:

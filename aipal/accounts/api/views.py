@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from aipal.accounts import selectors, services
 from aipal.accounts.api.serializers import ProfileSerializer, ProfileUpdateSerializer, UserCreateSerializer
 from aipal.api.views import UserScopedView
-from aipal.cache.keys import PROFILE
 
 
 class TokenView(ObtainAuthToken):
@@ -52,8 +51,7 @@ class ProfileView(UserScopedView):
 
     @extend_schema(responses=ProfileSerializer)
     def get(self, request: Request, user_id: str) -> Response:
-        uid = self.target_user_id
-        return self.cached_response(request, PROFILE.key(user_id=uid), lambda: selectors.profile_detail(user_id=uid))
+        return self.cached_response(request, selectors.profile_read(user_id=self.target_user_id))
 
     @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
     def patch(self, request: Request, user_id: str) -> Response:
