@@ -8,6 +8,9 @@ reads its own knobs from the one namespaced dict ``AIPAL_CACHE`` (see
 from pathlib import Path
 
 import environ
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 
 from aipal.settings.redis_target import resolve_redis_target
 
@@ -113,6 +116,9 @@ CACHES = {
             "SOCKET_CONNECT_TIMEOUT": min(REDIS_SOCKET_TIMEOUT, 1.0),
             "CONNECTION_POOL_KWARGS": {
                 "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=10),
+                # One immediate retry for a pooled connection a Redis restart closed; never
+                # redis-py's default backoff, which would hold a request for seconds.
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
                 **REDIS_TARGET.pool_kwargs,
             },
             "SERIALIZER": "django_redis.serializers.json.JSONSerializer",

@@ -24,13 +24,13 @@ if REAL_BACKENDS:
         "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/aipal"),
     }
     _redis_url = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-    _pool = {"max_connections": 50}
+    _pool = {**CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"], "max_connections": 50}
     _label = "redis"
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
     _target = embedded_target()
     _redis_url = _target.url
-    _pool = {"max_connections": 50, **_target.pool_kwargs}
+    _pool = {**CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"], "max_connections": 50, **_target.pool_kwargs}
     _label = _target.label
 
 DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("DJANGO_ATOMIC_REQUESTS", default=False)

@@ -1,0 +1,84 @@
+"""Integration fixtures: the real PostgreSQL and Redis, and private Redis servers to break.
+
+Tests on the shared Redis use this run's own key prefix (see aipal.settings.test).
+Fault tests start their own ``redis-server`` on a free port so they can stop it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from aipal.cache import client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own, which it may stop and start again."""
+
+    def __init__(self, port: int, *extra: str) -> None:
+        self.port = port
+        self.extra = extra
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed")
+        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        args += self.extra
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        probe = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                probe.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        pytest.fail(f"redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_on(settings):
+    """Return a function that points the app's cache at a given Redis URL."""
+
+    def point(url: str) -> None:
+        cache = settings.CACHES["default"]
+        pool = {k: v for k, v in cache["OPTIONS"]["CONNECTION_POOL_KWARGS"].items() if k != "connection_class"}
+        settings.CACHES = {
+            "default": {**cache, "LOCATION": url, "OPTIONS": {**cache["OPTIONS"], "CONNECTION_POOL_KWARGS": pool}}
+        }
+        settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "BREAKER_RESET_SECONDS": 0.5, "BREAKER_MAX_RESET_SECONDS": 2}
+        client.reset_breaker()
+
+    yield point
+    client.reset_breaker()
