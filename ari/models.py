@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from aipal.cache.queryset import InvalidatingQuerySet
+
 DIMENSIONS = (
     "decision_quality",
     "skill_development",
@@ -42,6 +44,8 @@ class ARISnapshot(models.Model):
     autonomy_retention = models.FloatField()
     task_description = models.TextField(blank=True, default="")
     task_complexity = models.CharField(max_length=10, choices=TaskComplexity.choices, null=True, blank=True)
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "ARI snapshot"

@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from aipal.cache.queryset import InvalidatingQuerySet
+
 
 class GoalStatus(models.TextChoices):
     ACTIVE = "active"
@@ -31,6 +33,8 @@ class Goal(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -26,7 +26,7 @@ from aipal.cache.keys import (
     KeySpec,
 )
 
-__all__ = ["EVENT_TABLE", "MODEL_RULES", "CacheEvent", "ModelRule", "RelatedRule", "generation_fields"]
+__all__ = ["EVENT_TABLE", "MODEL_RULES", "CacheEvent", "ModelRule", "RelatedRule", "generation_fields", "rule_for"]
 
 
 class CacheEvent(StrEnum):
@@ -125,3 +125,11 @@ def generation_fields(event: CacheEvent, object_ids: Mapping[str, Iterable[int]]
         else:
             fields.update(spec.generation_field(i) for i in object_ids.get(spec.object_param, ()) if i)
     return fields
+
+
+def rule_for(model_label: str) -> ModelRule:
+    """Return the rule of one model (``"goals.Goal"``); a model without one is a bug."""
+    for rule in MODEL_RULES:
+        if rule.model == model_label:
+            return rule
+    raise LookupError(f"No cache rule for {model_label}: add it to aipal.cache.events.MODEL_RULES")
