@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aipal.api.renderers import json_bytes
-from aipal.cache import client, stats
+from aipal.cache import client, recovery, stats
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey
 
@@ -83,6 +83,9 @@ def _wait_for_fill(key: CacheKey, token: str) -> client.ReadResult:
 def get_or_fill(key: CacheKey, loader: Callable[[], Any]) -> Served:
     """Return the response body for ``key``: from Redis, or from ``loader`` and stored."""
     if not cache_settings().enabled:
+        return _bypass(key, loader)
+    recovery.ensure_drainer()
+    if not recovery.ready():  # invalidations this process missed are not all applied yet
         return _bypass(key, loader)
     token = client.new_token()
     try:

@@ -16,7 +16,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -25,14 +25,15 @@ from django_redis import get_redis_connection
 from redis import Redis
 from redis.exceptions import NoScriptError, RedisError
 
-from aipal.cache import stats
+from aipal.cache import epoch, stats
 from aipal.cache.conf import cache_settings
-from aipal.cache.keys import CacheKey
+from aipal.cache.keys import CacheKey, generation_hash
 
 __all__ = [
     "CacheUnavailable",
     "ReadResult",
     "bump_generations",
+    "failure_count",
     "fill",
     "guarded",
     "new_token",
@@ -147,6 +148,7 @@ class _Backoff(pybreaker.CircuitBreakerListener):
 _breaker_lock = threading.Lock()
 _breaker: pybreaker.CircuitBreaker | None = None
 _last_log = 0.0
+_failures = 0
 
 
 def breaker() -> pybreaker.CircuitBreaker:
@@ -176,6 +178,18 @@ def redis_client() -> Redis:
     return get_redis_connection("default")
 
 
+def failure_count() -> int:
+    """Return how many Redis calls of this process have failed (only ever grows)."""
+    return _failures
+
+
+def _record_failure() -> None:
+    global _failures
+    with _breaker_lock:
+        _failures += 1
+    stats.record_error()
+
+
 def _log_failure(exc: BaseException) -> None:
     global _last_log
     now = time.monotonic()
@@ -189,12 +203,29 @@ def guarded(operation: Callable[[Redis], T]) -> T:
     try:
         return breaker().call(operation, redis_client())
     except pybreaker.CircuitBreakerError as exc:
-        stats.record_error()
+        _record_failure()
         raise CacheUnavailable("circuit breaker open") from exc
     except (RedisError, OSError) as exc:
-        stats.record_error()
+        _record_failure()
         _log_failure(exc)
         raise CacheUnavailable(str(exc)) from exc
+
+
+def _in_one_epoch(operation: Callable[[], T]) -> T:
+    """Run an operation whose keys name the server's lifetime; discard it if Redis restarted.
+
+    Keys are built inside ``operation`` from ``epoch.current()``. A restart is seen by
+    the reconnection that precedes the command, so a changed run_id after the call
+    means the keys named the previous lifetime: the result cannot be trusted.
+    """
+    if epoch.current() is None:
+        guarded(epoch.learn)
+    before = epoch.current()
+    result = operation()
+    if epoch.current() != before:
+        _record_failure()
+        raise CacheUnavailable("Redis restarted during the call")
+    return result
 
 
 def new_token() -> str:
@@ -205,10 +236,13 @@ def new_token() -> str:
 def read(key: CacheKey, token: str) -> ReadResult:
     """Fetch an entry if its stamp matches the current generations; else try the fill lock."""
     conf = cache_settings()
-    fields = key.generation_fields
 
-    keys = (key.entry, key.generations, key.fill_lock)
-    reply = guarded(lambda r: _READ(r, keys, (token, conf.fill_lock_ms, GENERATION_TTL_SECONDS, *fields)))
+    def op() -> list:
+        keys = (key.entry, key.generations, key.fill_lock)
+        args = (token, conf.fill_lock_ms, GENERATION_TTL_SECONDS, *key.generation_fields)
+        return guarded(lambda r: _READ(r, keys, args))
+
+    reply = _in_one_epoch(op)
     if int(reply[0]) == 1:
         return ReadResult(body=bytes(reply[1]))
     return ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])))
@@ -216,8 +250,12 @@ def read(key: CacheKey, token: str) -> ReadResult:
 
 def fill(key: CacheKey, stamp: str, body: bytes, ttl_ms: int, token: str) -> bool:
     """Store ``body`` under ``key`` unless a write changed its generations since ``stamp``."""
-    keys = (key.entry, key.generations, key.fill_lock)
-    return bool(int(guarded(lambda r: _FILL(r, keys, (stamp, body, ttl_ms, token, *key.generation_fields)))))
+
+    def op() -> int:
+        keys = (key.entry, key.generations, key.fill_lock)
+        return guarded(lambda r: _FILL(r, keys, (stamp, body, ttl_ms, token, *key.generation_fields)))
+
+    return bool(int(_in_one_epoch(op)))
 
 
 def release_lock(key: CacheKey, token: str) -> None:
@@ -225,20 +263,24 @@ def release_lock(key: CacheKey, token: str) -> None:
     guarded(lambda r: _RELEASE(r, (key.fill_lock,), (token,)))
 
 
-def bump_generations(generation_hash: str, fields: Iterable[str]) -> None:
-    """Give ``fields`` fresh random generations in one round trip (one MULTI/EXEC)."""
-    fields = sorted(fields)
-    if not fields:
-        return
+def bump_generations(per_user: Mapping[int, Iterable[str]]) -> None:
+    """Give each user's ``fields`` a fresh random generation, all in one round trip."""
     token = new_token()
+    work = {user_id: sorted(fields) for user_id, fields in per_user.items() if fields}
+    if not work:
+        return
 
-    def op(r: Redis) -> None:
-        pipe = r.pipeline(transaction=True)
-        pipe.hset(generation_hash, mapping=dict.fromkeys(fields, token))
-        pipe.expire(generation_hash, GENERATION_TTL_SECONDS)
-        pipe.execute()
+    def op() -> None:
+        def send(r: Redis) -> None:
+            pipe = r.pipeline(transaction=False)
+            for user_id, fields in work.items():
+                pipe.hset(generation_hash(user_id), mapping=dict.fromkeys(fields, token))
+                pipe.expire(generation_hash(user_id), GENERATION_TTL_SECONDS)
+            pipe.execute()
 
-    guarded(op)
+        guarded(send)
+
+    _in_one_epoch(op)
 
 
 def ping() -> float:

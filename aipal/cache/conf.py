@@ -25,6 +25,7 @@ class CacheSettings:
     fill_wait_ms: int
     ttl_jitter: float
     socket_timeout: float
+    outbox_poll_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +44,7 @@ def cache_settings() -> CacheSettings:
         fill_wait_ms=int(raw["FILL_WAIT_MS"]),
         ttl_jitter=float(raw["TTL_JITTER"]),
         socket_timeout=float(settings.REDIS_SOCKET_TIMEOUT),
+        outbox_poll_seconds=float(raw.get("OUTBOX_POLL_SECONDS", 0.5)),
     )
 
 

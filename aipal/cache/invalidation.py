@@ -19,9 +19,8 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete
 
-from aipal.cache import client, stats
+from aipal.cache import client, recovery, stats
 from aipal.cache.events import MODEL_RULES, CacheEvent, ModelRule, generation_fields
-from aipal.cache.keys import generation_hash
 
 __all__ = ["apply_now", "connect_model_rules", "invalidate", "invalidate_instances"]
 
@@ -31,13 +30,15 @@ _RELATED = "_aipal_cache_related"
 
 
 def apply_now(user_id: int, fields: Iterable[str]) -> bool:
-    """Bump ``fields`` of one user now; return False (logged, counted) when Redis failed."""
+    """Bump ``fields`` of one user now; when Redis fails, keep them in the outbox and return False."""
     started = time.perf_counter()
+    recovery.ensure_drainer()
     try:
-        client.bump_generations(generation_hash(user_id), fields)
+        client.bump_generations({user_id: fields})
     except client.CacheUnavailable as exc:
         stats.record_invalidation("failed")
-        log.error("Invalidation of user %s failed (%s): %s", user_id, exc, sorted(fields))
+        log.error("Invalidation of user %s failed (%s): kept for replay: %s", user_id, exc, sorted(fields))
+        recovery.record(user_id, fields)
         return False
     stats.record_invalidation("applied", (time.perf_counter() - started) * 1000)
     return True

@@ -1,6 +1,7 @@
 """Every cached data set, declared once: its key template and TTL.
 
-A key reads ``{prefix}:{schema}:{u:<user>}:<template>[?<variant>]``. The user's hash
+A key reads ``{prefix}:{schema}:{run_id}:{u:<user>}:<template>[?<variant>]``, where
+``run_id`` names the Redis server's lifetime (see ``epoch``). The user's hash
 tag keeps all of one user's keys (entries, generation hash, fill locks) on one Redis
 Cluster slot, so the Lua scripts of ``client`` stay single-slot.
 
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
+from aipal.cache import epoch
 from aipal.cache.conf import cache_settings
 
 __all__ = [
@@ -107,12 +109,14 @@ def _variant(params: Mapping[str, object] | None) -> str:
 
 def user_tag(user_id: int) -> str:
     """Return the key part naming one user (also the Redis Cluster hash tag)."""
-    return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{{u:{_valid_id(user_id)}}}"
+    run_id = epoch.current() or epoch.NO_RUN_ID
+    return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{run_id}:{{u:{_valid_id(user_id)}}}"
 
 
 def user_key_pattern(user_id: int) -> str:
-    """Return the SCAN pattern matching every key of one user (ids validated first)."""
-    return f"{user_tag(user_id)}:*"
+    """Return the SCAN pattern matching every key of one user, of every schema and server
+    lifetime (ids validated first, the prefix escaped)."""
+    return f"{_glob_escape(cache_settings().key_prefix)}:*:{{u:{_valid_id(user_id)}}}:*"
 
 
 def app_key_pattern() -> str:

@@ -64,4 +64,3 @@ class InvalidatingQuerySet(models.QuerySet):
         count = super().bulk_update(objs, fields, *args, **kwargs)
         self._invalidate(self._rule().on_change, objs)
         return count
-

@@ -12,6 +12,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
+from aipal.cache.epoch import on_connect
 from aipal.settings.redis_target import resolve_redis_target
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -119,6 +120,8 @@ CACHES = {
                 # One immediate retry for a pooled connection a Redis restart closed; never
                 # redis-py's default backoff, which would hold a request for seconds.
                 "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                # Each new connection learns the server's run_id (see aipal.cache.epoch).
+                "redis_connect_func": on_connect,
                 **REDIS_TARGET.pool_kwargs,
             },
             "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
@@ -141,6 +144,8 @@ AIPAL_CACHE = {
     "FILL_LOCK_MS": env.int("CACHE_FILL_LOCK_MS", default=5000),
     "FILL_WAIT_MS": env.int("CACHE_FILL_WAIT_MS", default=1000),
     "TTL_JITTER": 0.1,
+    # How often each process replays invalidations that failed elsewhere (0: never).
+    "OUTBOX_POLL_SECONDS": env.float("CACHE_OUTBOX_POLL_SECONDS", default=0.5),
 }
 
 # --- REST framework -------------------------------------------------------------

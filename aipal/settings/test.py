@@ -50,4 +50,11 @@ CACHES = {
         },
     }
 }
-AIPAL_CACHE = {**AIPAL_CACHE, "KEY_PREFIX": CACHE_KEY_PREFIX, "BACKEND_LABEL": _label, "ENABLED": True}
+# No drainer thread by default: tests replay the outbox themselves or turn it on.
+AIPAL_CACHE = {
+    **AIPAL_CACHE,
+    "KEY_PREFIX": CACHE_KEY_PREFIX,
+    "BACKEND_LABEL": _label,
+    "ENABLED": True,
+    "OUTBOX_POLL_SECONDS": 0,
+}

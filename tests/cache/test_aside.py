@@ -13,6 +13,9 @@ from aipal.cache.events import CacheEvent, generation_fields
 from aipal.cache.invalidation import apply_now
 from aipal.cache.keys import GOAL_LIST, PROFILE
 
+# After a Redis failure the read path consults the outbox in the database.
+pytestmark = pytest.mark.django_db
+
 
 def _key(user_id: int = 1):
     return GOAL_LIST.key(user_id=user_id, variant={"status": "active", "limit": 100})

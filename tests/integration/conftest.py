@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from aipal.cache import client
+from aipal.cache import client, epoch, recovery
 
 
 def free_port() -> int:
@@ -79,6 +79,9 @@ def app_on(settings):
         }
         settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "BREAKER_RESET_SECONDS": 0.5, "BREAKER_MAX_RESET_SECONDS": 2}
         client.reset_breaker()
+        epoch.forget()  # another server: not a restart of the previous one
 
     yield point
+    recovery.stop_drainer()
     client.reset_breaker()
+    epoch.forget()

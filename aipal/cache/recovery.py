@@ -1,0 +1,128 @@
+"""Failed invalidations are kept in the database and replayed; none is lost silently.
+
+- ``record``: a bump that failed after its write committed becomes a
+  ``PendingInvalidation`` row (the database is up: the write itself just committed).
+- ``ready``: after any Redis failure it saw, a process replays the whole outbox before
+  it serves from Redis again, so it never serves an entry whose data changed while it
+  could not reach Redis.
+- The drainer thread of every process replays rows other processes left (one process
+  cut off from Redis while the others are not) within ``OUTBOX_POLL_SECONDS``: the only
+  window in which another process may serve the old entry.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
+
+from aipal.cache import client, stats
+from aipal.cache.conf import cache_settings
+
+__all__ = ["ensure_drainer", "ready", "record", "replay", "stop_drainer"]
+
+log = logging.getLogger(__name__)
+_REPLAY_BATCH = 500
+_lock = threading.Lock()
+_clean_at = 0  # client.failure_count() at the last complete replay
+_drainer_pid: int | None = None
+_drainer: threading.Thread | None = None
+_stop = threading.Event()
+
+
+def record(user_id: int, fields: Iterable[str]) -> None:
+    """Keep one failed invalidation until Redis takes it."""
+    from aipal.cache.models import PendingInvalidation
+
+    try:
+        PendingInvalidation.objects.create(user_id=user_id, fields=sorted(fields))
+    except DatabaseError:
+        stats.record_invalidation("lost")
+        log.critical("Invalidation of user %s lost: neither Redis nor the database took it", user_id)
+
+
+def replay(batch: int = _REPLAY_BATCH) -> bool:
+    """Apply every pending invalidation; return True when the outbox is empty afterwards."""
+    from aipal.cache.models import PendingInvalidation
+
+    while True:
+        rows = list(
+            PendingInvalidation.objects.order_by("id").values_list("id", "user_id", "fields", "created_at")[:batch]
+        )
+        if not rows:
+            return True
+        per_user: dict[int, set[str]] = defaultdict(set)
+        for _, user_id, fields, _ in rows:
+            per_user[user_id].update(fields)
+        try:
+            client.bump_generations(per_user)
+        except client.CacheUnavailable:
+            return False
+        PendingInvalidation.objects.filter(id__in=[row[0] for row in rows]).delete()
+        now = timezone.now()
+        for *_, created_at in rows:
+            stats.record_invalidation("replayed", (now - created_at).total_seconds() * 1000)
+        log.info("Replayed %d pending invalidations for %d users", len(rows), len(per_user))
+        if len(rows) < batch:
+            return True
+
+
+def ready() -> bool:
+    """Return True when this process may serve from Redis (replaying first if it must)."""
+    global _clean_at
+    failures = client.failure_count()
+    if failures == _clean_at:
+        return True
+    try:
+        complete = replay()
+    except DatabaseError as exc:
+        log.error("Cannot read pending invalidations: %s", exc)
+        return False
+    if complete:
+        with _lock:
+            _clean_at = max(_clean_at, failures)
+    return complete
+
+
+def ensure_drainer() -> None:
+    """Start this process's drainer thread once (after a fork too)."""
+    global _drainer_pid, _drainer
+    poll = cache_settings().outbox_poll_seconds
+    if poll <= 0 or _drainer_pid == os.getpid():
+        return
+    with _lock:
+        if _drainer_pid == os.getpid():
+            return
+        _drainer_pid = os.getpid()
+        _stop.clear()
+        _drainer = threading.Thread(target=_drain_forever, args=(poll,), name="cache-outbox-drainer", daemon=True)
+        _drainer.start()
+
+
+def stop_drainer() -> None:
+    """Stop this process's drainer thread (tests, shutdown)."""
+    global _drainer_pid, _drainer
+    _stop.set()
+    if _drainer is not None:
+        _drainer.join(5)
+    _drainer, _drainer_pid = None, None
+
+
+def _drain_forever(poll: float) -> None:
+    from django.db import connection
+
+    from aipal.cache.models import PendingInvalidation
+
+    while not _stop.wait(poll):
+        try:
+            close_old_connections()
+            if PendingInvalidation.objects.exists():
+                replay()
+        except DatabaseError as exc:
+            log.warning("Outbox drainer cannot read the database: %s", exc)
+    connection.close()

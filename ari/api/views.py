@@ -1,0 +1,66 @@
+"""ARI endpoints: cached reads (latest, history, predictions), writes that fire ARI_SNAPSHOT_CREATED.
+
+Views stay thin: query strings and bodies are validated by serializers, reads are
+``CachedRead``s built by ``ari.selectors``, writes go through ``ari.services``.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aipal.api.params import query_params
+from aipal.api.views import UserScopedView
+from ari import selectors, services
+from ari.api.serializers import (
+    HistoryParams,
+    HistorySerializer,
+    PredictionsSerializer,
+    SnapshotSerializer,
+    SnapshotWriteSerializer,
+)
+
+
+class SnapshotLatestView(UserScopedView):
+    @extend_schema(responses=SnapshotSerializer)
+    def get(self, request: Request, user_id: str) -> HttpResponse | Response:
+        return self.cached_response(request, selectors.ari_latest_read(user_id=self.target_user_id))
+
+    @extend_schema(request=SnapshotWriteSerializer, responses={201: SnapshotSerializer})
+    def post(self, request: Request, user_id: str) -> Response:
+        serializer = SnapshotWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        snapshot = services.snapshot_create(user_id=self.target_user_id, **serializer.validated_data)
+        data = selectors.snapshot_detail(user_id=snapshot.user_id, snapshot_id=snapshot.pk)
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class SnapshotHistoryView(UserScopedView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, description="1..1000, default 100"),
+            OpenApiParameter("since", str, description="ISO datetime, inclusive (naive = UTC)"),
+            OpenApiParameter("until", str, description="ISO datetime, exclusive (naive = UTC)"),
+        ],
+        responses=HistorySerializer,
+    )
+    def get(self, request: Request, user_id: str) -> HttpResponse | Response:
+        params = query_params(HistoryParams, request)
+        return self.cached_response(request, selectors.ari_history_read(user_id=self.target_user_id, **params))
+
+
+class SnapshotDetailView(UserScopedView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, user_id: str, snapshot_id: str) -> Response:
+        snapshot = selectors.snapshot_get(user_id=self.target_user_id, snapshot_id=int(snapshot_id))
+        services.snapshot_delete(snapshot=snapshot)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PredictionsView(UserScopedView):
+    @extend_schema(responses=PredictionsSerializer)
+    def get(self, request: Request, user_id: str) -> HttpResponse | Response:
+        return self.cached_response(request, selectors.predictions_read(user_id=self.target_user_id))
