@@ -19,5 +19,5 @@ class AipalCacheConfig(AppConfig):
 
         connect_model_rules()
         conf = cache_settings()
-        if "embedded" in conf.backend_label:
+        if conf.embedded:
             log.warning("No Redis answered on 127.0.0.1:6379 and REDIS_URL is unset: using %s.", conf.backend_label)

@@ -23,7 +23,7 @@ from typing import TypeVar
 import pybreaker
 from django_redis import get_redis_connection
 from redis import Redis
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from aipal.cache import epoch, stats
 from aipal.cache.conf import cache_settings
@@ -161,6 +161,8 @@ def breaker() -> pybreaker.CircuitBreaker:
                 fail_max=conf.breaker_fail_max,
                 reset_timeout=conf.breaker_reset_seconds,
                 listeners=[_Backoff()],
+                # A refused command (WRONGTYPE, an unknown command) is an answer, not an outage.
+                exclude=[ResponseError],
                 name="redis",
             )
         return _breaker
@@ -205,6 +207,10 @@ def guarded(operation: Callable[[Redis], T]) -> T:
     except pybreaker.CircuitBreakerError as exc:
         _record_failure()
         raise CacheUnavailable("circuit breaker open") from exc
+    except ResponseError as exc:
+        stats.record_error()
+        log.warning("Redis refused a command: %s", exc)
+        raise CacheUnavailable(str(exc)) from exc
     except (RedisError, OSError) as exc:
         _record_failure()
         _log_failure(exc)

@@ -18,6 +18,7 @@ class CacheSettings:
     default_ttl: int
     key_prefix: str
     backend_label: str
+    embedded: bool
     breaker_fail_max: int
     breaker_reset_seconds: float
     breaker_max_reset_seconds: float
@@ -37,6 +38,7 @@ def cache_settings() -> CacheSettings:
         default_ttl=int(raw["DEFAULT_TTL"]),
         key_prefix=str(raw["KEY_PREFIX"]),
         backend_label=str(raw["BACKEND_LABEL"]),
+        embedded=bool(raw.get("EMBEDDED", False)),
         breaker_fail_max=int(raw["BREAKER_FAIL_MAX"]),
         breaker_reset_seconds=float(raw["BREAKER_RESET_SECONDS"]),
         breaker_max_reset_seconds=float(raw["BREAKER_MAX_RESET_SECONDS"]),

@@ -7,6 +7,7 @@ tally that is added to a Redis hash at most once a second, so cache-health's
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections import Counter as Tally
@@ -124,3 +125,7 @@ def shared_totals() -> dict[str, int]:
     flush_if_due(force=True)
     raw = client.guarded(lambda r: r.hgetall(shared_totals_key()))
     return {k.decode(): int(v) for k, v in raw.items()}
+
+
+# A recycled worker must not take its last second of counts with it.
+atexit.register(flush_if_due, force=True)

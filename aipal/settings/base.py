@@ -136,6 +136,8 @@ AIPAL_CACHE = {
     "DEFAULT_TTL": env.int("CACHE_TTL_SECONDS", default=300),
     "KEY_PREFIX": CACHE_KEY_PREFIX,
     "BACKEND_LABEL": REDIS_TARGET.label,
+    # True for the in-process fakeredis of `make run`: no other process can reach it.
+    "EMBEDDED": REDIS_TARGET.embedded,
     # Circuit breaker: consecutive failures before opening, first and longest pause.
     "BREAKER_FAIL_MAX": env.int("CACHE_BREAKER_FAIL_MAX", default=3),
     "BREAKER_RESET_SECONDS": env.float("CACHE_BREAKER_RESET_SECONDS", default=2.0),
@@ -170,6 +172,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "ARI snapshots, goals, tasks, dashboard and predictions, cached in Redis.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "GoalStatusEnum": "goals.models.GoalStatus",
+        "TaskStatusEnum": "tasks.models.TaskStatus",
+    },
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -31,7 +31,7 @@ else:
     _target = embedded_target()
     _redis_url = _target.url
     _pool = {**CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"], "max_connections": 50, **_target.pool_kwargs}
-    _label = _target.label
+    _label = "fakeredis (tests)"
 
 DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("DJANGO_ATOMIC_REQUESTS", default=False)
 REDIS_URL = _redis_url
@@ -55,6 +55,7 @@ AIPAL_CACHE = {
     **AIPAL_CACHE,
     "KEY_PREFIX": CACHE_KEY_PREFIX,
     "BACKEND_LABEL": _label,
+    "EMBEDDED": False,  # the tests' fakeredis is theirs, not a server's private cache
     "ENABLED": True,
     "OUTBOX_POLL_SECONDS": 0,
 }

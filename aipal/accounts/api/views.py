@@ -69,8 +69,10 @@ class MeView(ProfileView):
     def target_user_id(self) -> int:
         return int(self.request.user.pk)
 
+    @extend_schema(responses=ProfileSerializer)
     def get(self, request: Request, user_id: str = "") -> Response:
         return super().get(request, user_id)
 
+    @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
     def patch(self, request: Request, user_id: str = "") -> Response:
         return super().patch(request, user_id)

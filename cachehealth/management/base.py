@@ -1,0 +1,52 @@
+"""What the cache_* commands share: refusing the embedded Redis, validating user ids."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+
+from aipal.cache import client
+from aipal.cache.conf import cache_settings
+
+__all__ = ["existing_user_id", "parse_user_id", "require_redis", "require_shared_cache"]
+
+_MAX_ID = 2**63 - 1
+
+
+def require_shared_cache(command: str) -> None:
+    """Refuse to run against the embedded fakeredis, which no other process can reach.
+
+    NOTE: without this a flush or warm would act on a private, empty Redis inside the
+    command's own process and report success while the server's cache stays as it was.
+    """
+    label = cache_settings().backend_label
+    if cache_settings().embedded:
+        raise CommandError(
+            f"{command}: the cache backend is {label}. The embedded cache lives inside the server "
+            "process and cannot be reached from a management command. Point REDIS_URL at a shared "
+            "Redis (or start one on 127.0.0.1:6379) and run the server and this command against it."
+        )
+
+
+def require_redis(command: str) -> None:
+    """Fail with a clear message when Redis does not answer."""
+    try:
+        client.ping()
+    except client.CacheUnavailable as exc:
+        raise CommandError(f"{command}: Redis is unreachable ({exc}).") from exc
+
+
+def parse_user_id(value: object) -> int:
+    """Return ``value`` as a positive integer id (an API ``id``), else raise CommandError."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= _MAX_ID:
+        raise CommandError(f"User id must be a positive integer, got {value!r}.")
+    return int(text)
+
+
+def existing_user_id(value: object) -> int:
+    """Return the id of an existing user, else raise CommandError."""
+    user_id = parse_user_id(value)
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise CommandError(f"User {user_id} does not exist.")
+    return user_id

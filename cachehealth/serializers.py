@@ -1,0 +1,30 @@
+"""Response shapes of the system endpoints, for the OpenAPI schema only (bodies are built as dicts).
+
+NOTE: the status fields are plain strings with their values in ``help_text``: as enums
+they would collide with the goal and task ``status`` enums in the schema's components.
+"""
+
+from rest_framework import serializers
+
+from cachehealth.health import HealthStatus
+
+_CACHE_STATUSES = ", ".join(s.value for s in HealthStatus)
+
+
+class CacheHealthSerializer(serializers.Serializer):
+    redis_connected = serializers.BooleanField()
+    response_time_ms = serializers.FloatField(allow_null=True, help_text="Round trip of a PING.")
+    memory_used_mb = serializers.FloatField(allow_null=True, help_text="INFO memory used_memory, in MiB.")
+    keys_count = serializers.IntegerField(allow_null=True, help_text="DBSIZE.")
+    hit_rate = serializers.FloatField(allow_null=True, help_text="Hits / (hits + misses) over every process.")
+    evictions_per_minute = serializers.FloatField(allow_null=True)
+    errors_count = serializers.IntegerField(help_text="Redis errors of the answering process.")
+    backend = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    status = serializers.CharField(help_text=f"One of {_CACHE_STATUSES}.")
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="ok, or unavailable when the database does not answer.")
+    database = serializers.BooleanField()
+    cache = serializers.CharField(help_text=f"The cache status: one of {_CACHE_STATUSES}.")
