@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pybreaker
@@ -166,6 +167,15 @@ def breaker() -> pybreaker.CircuitBreaker:
                 name="redis",
             )
         return _breaker
+
+
+def breaker_resting() -> bool:
+    """Return True while the breaker is open and its pause has not run out (calls would fail fast)."""
+    cb = breaker()
+    opened_at = cb._state_storage.opened_at  # pybreaker keeps it there; its own open state reads it too
+    if cb.current_state != pybreaker.STATE_OPEN or opened_at is None:
+        return False
+    return datetime.now(UTC) < opened_at + timedelta(seconds=cb.reset_timeout)
 
 
 def reset_breaker() -> None:

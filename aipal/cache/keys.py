@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import IntEnum
 
 from aipal.cache import epoch
@@ -46,7 +47,7 @@ SCHEMA_VERSION = "v1"
 # The generation every key of a user carries: bumping it drops all of the user's entries.
 USER_GENERATION = "*user"
 
-_VARIANT_VALUE = re.compile(r"^[A-Za-z0-9_.:+\-]{1,64}$")
+_VARIANT_VALUE = re.compile(r"^[A-Za-z0-9_.:+~\-]{1,64}$")
 _MAX_ID = 2**63 - 1
 
 
@@ -100,7 +101,9 @@ def _variant(params: Mapping[str, object] | None) -> str:
     parts = []
     for name in sorted(params):
         value = params[name]
-        text = "" if value is None else str(value)
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        text = "~" if value is None else str(value)
         if text and not _VARIANT_VALUE.match(text):
             raise ValueError(f"unsafe cache variant value {name}={text!r}")
         parts.append(f"{name}={text}")

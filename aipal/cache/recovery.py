@@ -78,6 +78,8 @@ def ready() -> bool:
     failures = client.failure_count()
     if failures == _clean_at:
         return True
+    if client.breaker_resting():
+        return False  # no replay (and no query) until the breaker lets a trial call through
     try:
         complete = replay()
     except DatabaseError as exc:
