@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aipal.api.routing import api_path
 
+handler404 = "aipal.api.exceptions.not_found"
+handler500 = "aipal.api.exceptions.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("aipal.accounts.api.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import orjson
@@ -19,6 +20,17 @@ def _depth(value: Any) -> int:
     return 0
 
 
+def _has_null_character(value: Any) -> bool:
+    """Whether a string in ``value`` (key or item) holds U+0000, which PostgreSQL's jsonb refuses."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_null_character(k) or _has_null_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_null_character(v) for v in value)
+    return False
+
+
 class BoundedJSONObjectField(serializers.JSONField):
     """A JSON object of at most ``max_bytes`` (encoded) and ``max_depth`` levels."""
 
@@ -27,6 +39,7 @@ class BoundedJSONObjectField(serializers.JSONField):
         "too_large": "Must be at most {max_bytes} bytes as JSON.",
         "too_deep": "Must be nested at most {max_depth} levels deep.",
         "unencodable": "Must hold only JSON values (integers within 64 bits).",
+        "null_character": "Null characters are not allowed.",
     }
 
     def __init__(self, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH, **kwargs: Any) -> None:
@@ -46,4 +59,29 @@ class BoundedJSONObjectField(serializers.JSONField):
             self.fail("too_large", max_bytes=self.max_bytes)
         if _depth(value) > self.max_depth:
             self.fail("too_deep", max_depth=self.max_depth)
+        if _has_null_character(value):
+            self.fail("null_character")
+        return value
+
+
+class IntegerField(serializers.IntegerField):
+    """DRF's ``IntegerField`` that refuses booleans (``true`` is not a priority of 1)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class FiniteFloatField(serializers.FloatField):
+    """DRF's ``FloatField`` that refuses booleans, NaN and infinities."""
+
+    default_error_messages = {"not_finite": "Must be a finite number."}
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("not_finite")
         return value

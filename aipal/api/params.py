@@ -17,6 +17,8 @@ class LimitParams(serializers.Serializer):
 
 def query_params(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     """Validate ``request``'s query string with ``serializer_class``; raise 400 on bad input."""
-    serializer = serializer_class(data=request.query_params)
+    # A plain dict, not the QueryDict: DRF treats "?status=" in form data as absent,
+    # but an empty value is a bad value here (400), like any other.
+    serializer = serializer_class(data=request.query_params.dict())
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

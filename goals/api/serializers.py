@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from aipal.api.fields import FiniteFloatField, IntegerField
 from aipal.api.params import LimitParams
 from goals.models import ComplexityLevel, Goal, GoalStatus
 
@@ -43,16 +44,11 @@ class GoalWriteSerializer(serializers.Serializer):
     """Fields a client may set. ``partial=True`` for PATCH."""
 
     description = serializers.CharField(min_length=1, max_length=2000)
-    importance = serializers.IntegerField(min_value=1, max_value=10, required=False)
+    importance = IntegerField(min_value=1, max_value=10, required=False)
     complexity_level = serializers.ChoiceField(choices=ComplexityLevel.choices, required=False)
-    estimated_value = serializers.FloatField(allow_null=True, required=False)
+    estimated_value = FiniteFloatField(allow_null=True, required=False)
     status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
     deadline = serializers.DateTimeField(allow_null=True, required=False)
-
-    def validate_estimated_value(self, value: float | None) -> float | None:
-        if value is not None and (value != value or value in (float("inf"), float("-inf"))):
-            raise serializers.ValidationError("Must be a finite number.")
-        return value
 
 
 class GoalListParams(LimitParams):

@@ -11,6 +11,9 @@ from rest_framework import serializers
 from aipal.api.fields import BoundedJSONObjectField
 from aipal.api.timefmt import iso
 
+# auth.User.email is a varchar(254): a longer address must be a 400, not a database error.
+EMAIL_MAX_LENGTH = 254
+
 
 class ProfileSerializer(serializers.Serializer):
     """A user as the API shows it: auth fields plus the profile (defaults if none yet)."""
@@ -38,7 +41,7 @@ def _has_profile(user: Any) -> bool:
 
 class ProfileUpdateSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
-    email = serializers.EmailField(allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, allow_blank=True, required=False)
     learning_style = serializers.CharField(max_length=50, allow_null=True, allow_blank=True, required=False)
     preferences = BoundedJSONObjectField(required=False)
 
@@ -46,7 +49,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
 class UserCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, max_length=128)
-    email = serializers.EmailField(allow_blank=True, required=False, default="")
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, allow_blank=True, required=False, default="")
 
     def validate_username(self, value: str) -> str:
         user_model = get_user_model()

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model, logout
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from aipal.accounts import selectors, services
 from aipal.accounts.api.serializers import ProfileSerializer, ProfileUpdateSerializer, UserCreateSerializer
+from aipal.api.parsers import JSONParser
 from aipal.api.views import UserScopedView
 
 
@@ -20,6 +22,7 @@ class TokenView(ObtainAuthToken):
     """``POST {"username", "password"}`` -> ``{"token"}``; 400 on bad credentials."""
 
     renderer_classes = APIView.renderer_classes
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
 
 class LogoutView(APIView):
