@@ -69,6 +69,17 @@ def clear_app_keys() -> None:
     cache_client.reset_breaker()
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Leave nothing of this run on a shared Redis (the hit/miss tally included)."""
+    from aipal.cache import stats
+
+    try:
+        stats.flush_if_due(force=True)
+    except cache_client.CacheUnavailable:
+        pass
+    clear_app_keys()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     clear_app_keys()

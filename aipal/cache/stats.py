@@ -35,6 +35,7 @@ INVALIDATION_LAG = Gauge("cache_invalidation_lag_ms", "Last delay from commit to
 BREAKER_OPEN = Gauge("cache_breaker_open", "1 while the Redis circuit breaker is open.")
 
 _FLUSH_EVERY = 1.0
+_TOTALS_TTL_SECONDS = 7 * 24 * 3600
 _lock = threading.Lock()
 _local = Tally()  # everything since process start, for cache_stats and tests
 _unflushed = Tally()  # hits/misses not yet added to the shared Redis totals
@@ -109,6 +110,7 @@ def flush_if_due(force: bool = False) -> None:
         pipe = r.pipeline(transaction=False)
         for name, amount in pending.items():
             pipe.hincrby(shared_totals_key(), name, amount)
+        pipe.expire(shared_totals_key(), _TOTALS_TTL_SECONDS)  # a retired deployment's totals fade
         pipe.execute()
 
     try:

@@ -1,0 +1,114 @@
+# AI-PAL developer and CI entry points.
+#   make run    serve the app on http://127.0.0.1:8000 with embedded defaults
+#   make test   unit suite (SQLite + fakeredis), then integration suite (PostgreSQL + Redis)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+RUN_ADDR ?= 127.0.0.1:8000
+# Unit tests run on this many xdist workers (0: in one process).
+PYTEST_WORKERS ?= 2
+# Extra pytest arguments for both phases, e.g. make test PYTEST_ARGS="-x -k goal".
+PYTEST_ARGS ?=
+
+# Integration backends; the environment wins. Passed to the integration phase only,
+# so `make run` keeps its embedded defaults (SQLite file, local or in-process Redis).
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aipal
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+UNIT_TESTS = AIPAL_TEST_BACKENDS=fake $(BIN)/pytest -m "not integration" -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+INTEGRATION_TESTS = AIPAL_TEST_BACKENDS=real DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' \
+	$(BIN)/pytest -m integration $(PYTEST_ARGS)
+
+# Printed by `make run`: the demo logins, and a token to try the API with.
+define DEMO_LOGINS_PY
+from rest_framework.authtoken.models import Token
+from cachehealth.demo import ADMIN_PASSWORD, DEMO_PASSWORD
+token = Token.objects.filter(user__username="alice").first()
+print(f"Demo logins: admin / {ADMIN_PASSWORD} (staff, also /admin/), alice / {DEMO_PASSWORD}")
+print(f"Token of alice: {token.key if token else '(no user alice)'}")
+endef
+
+.PHONY: help install run test test-unit test-integration lint format bench clean distclean
+
+help:
+	@echo "make run               install, migrate, seed demo data, serve on http://$(RUN_ADDR)"
+	@echo "make test              unit tests (SQLite + fakeredis), then integration tests (PostgreSQL + Redis)"
+	@echo "make test-unit         the unit phase only"
+	@echo "make test-integration  the integration phase only (DATABASE_URL, REDIS_URL)"
+	@echo "make lint              ruff check and ruff format --check"
+	@echo "make format            apply ruff's fixes and formatting"
+	@echo "make bench             run the benchmark (python -m bench) when it exists"
+	@echo "make install           create $(VENV) and install requirements-dev.txt (when they changed)"
+	@echo "make clean             remove caches and collected static files; distclean also $(VENV) and db.sqlite3"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file is newer than the stamp.
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(STAMP)
+
+# seed_demo prints the accounts it creates; later runs skip it, so the logins are
+# repeated here. runserver stays one process: the embedded fakeredis lives in it.
+run: export DEMO_LOGINS = $(DEMO_LOGINS_PY)
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --if-empty
+	@$(MANAGE) shell --no-imports -c "$$DEMO_LOGINS"
+	@echo "Serving on http://$(RUN_ADDR)/ (API under /api/, admin under /admin/); Ctrl-C stops it."
+	$(MANAGE) runserver $(RUN_ADDR) --noreload
+
+# Both phases always run, each ending with pytest's tally; a phase fails on any pytest exit
+# code except "no tests collected" (5) in the integration phase.
+test: install
+	@set -o pipefail; unit=0; integration=0; none=; color=no; [ -t 1 ] && color=yes; \
+	logs=$$(mktemp -d); trap 'rm -rf "$$logs"' EXIT; \
+	echo "==> Phase 1/2: unit tests (SQLite + fakeredis)"; \
+	$(UNIT_TESTS) --color=$$color | tee "$$logs/unit" || unit=$$?; \
+	echo "==> Phase 2/2: integration tests (PostgreSQL + Redis, AIPAL_TEST_BACKENDS=real)"; \
+	$(INTEGRATION_TESTS) --color=$$color | tee "$$logs/integration" || integration=$$?; \
+	[ $$integration -eq 5 ] && integration=0 && none=", no tests collected"; \
+	summary() { \
+		tally=$$(tail -n 1 "$$logs/$$2" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^=* *//' -e 's/ *=*$$//'); \
+		if [ $$1 -eq 0 ]; then verdict="ok$$4"; else verdict="FAILED (pytest exit $$1)"; fi; \
+		printf '%-34s %s%s\n' "$$3" "$$verdict" "$${tally:+: $$tally}"; \
+	}; \
+	echo "==> Summary"; \
+	summary $$unit unit "unit (SQLite + fakeredis)"; \
+	summary $$integration integration "integration (PostgreSQL + Redis)" "$$none"; \
+	[ $$unit -eq 0 ] && [ $$integration -eq 0 ]
+
+test-unit: install
+	$(UNIT_TESTS)
+
+test-integration: install
+	@rc=0; $(INTEGRATION_TESTS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "No integration tests collected."; exit 0; fi; exit $$rc
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	@if [ -d bench ]; then $(BIN)/python -m bench; else echo "No benchmark exists yet (no bench/ package)."; fi
+
+clean:
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles
+
+distclean: clean
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-journal
