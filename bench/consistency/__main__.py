@@ -1,0 +1,5 @@
+import sys
+
+from bench.consistency.cli import main
+
+sys.exit(main())
