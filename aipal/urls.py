@@ -1,7 +1,8 @@
 """Root URLconf: admin, the API (one include per app), schema, docs and metrics."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django_prometheus import exports
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aipal.api.routing import api_path
@@ -19,5 +20,5 @@ urlpatterns = [
     path("", include("cachehealth.urls")),
     api_path("schema", SpectacularAPIView.as_view(), "schema"),
     api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
-    path("", include("django_prometheus.urls")),
+    re_path(r"^metrics/?$", exports.ExportToDjangoView, name="prometheus-django-metrics"),
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
 from aipal.api.params import DEFAULT_LIMIT
@@ -12,16 +13,23 @@ from aipal.cache.aside import CachedRead
 from aipal.cache.keys import GOAL_DETAIL, GOAL_LIST
 from goals.api.serializers import GoalSerializer
 from goals.models import Goal, GoalStatus
+from tasks.models import Task, TaskStatus
 
 ALL_STATUSES = "all"
 
 
+def _task_count(**filters: Any) -> Coalesce:
+    """Count one goal's tasks in a correlated subquery (on the goal_id index).
+
+    NOTE: a JOIN + GROUP BY would aggregate every goal of the user before LIMIT.
+    """
+    tasks = Task.objects.filter(goal=OuterRef("pk"), **filters).order_by().values("goal")
+    return Coalesce(Subquery(tasks.annotate(n=Count("id")).values("n"), output_field=IntegerField()), 0)
+
+
 def goals_with_progress() -> QuerySet[Goal]:
     """Goals annotated with their task counts (no N+1)."""
-    return Goal.objects.annotate(
-        tasks_total=Count("tasks"),
-        tasks_completed=Count("tasks", filter=Q(tasks__status="completed")),
-    )
+    return Goal.objects.annotate(tasks_total=_task_count(), tasks_completed=_task_count(status=TaskStatus.COMPLETED))
 
 
 def goal_list(*, user_id: int, status: str, limit: int) -> list[dict[str, Any]]:

@@ -20,6 +20,11 @@ def _apply_status(goal: Goal, status: str) -> None:
     goal.status = status
 
 
+def _locked(goal: Goal) -> Goal:
+    """Re-read ``goal`` under a row lock (inside the caller's transaction)."""
+    return Goal.objects.select_for_update().get(pk=goal.pk)
+
+
 def goal_create(*, user_id: int, **fields: Any) -> Goal:
     goal = Goal(user_id=user_id)
     status = fields.pop("status", GoalStatus.ACTIVE)
@@ -32,6 +37,8 @@ def goal_create(*, user_id: int, **fields: Any) -> Goal:
 
 @transaction.atomic
 def goal_update(*, goal: Goal, **fields: Any) -> Goal:
+    """Apply an update under a row lock, so two concurrent writes cannot lose one another."""
+    goal = _locked(goal)
     status = fields.pop("status", None)
     for name, value in fields.items():
         setattr(goal, name, value)
@@ -41,11 +48,14 @@ def goal_update(*, goal: Goal, **fields: Any) -> Goal:
     return goal
 
 
+@transaction.atomic
 def goal_complete(*, goal: Goal) -> Goal:
-    """Complete a goal; completing a completed goal changes nothing."""
-    if goal.status == GoalStatus.COMPLETED:
-        return goal
-    return goal_update(goal=goal, status=GoalStatus.COMPLETED)
+    """Complete a goal; completing a completed goal changes nothing (no write, no event)."""
+    goal = _locked(goal)
+    if goal.status != GoalStatus.COMPLETED:
+        _apply_status(goal, GoalStatus.COMPLETED)
+        goal.save()
+    return goal
 
 
 def goal_delete(*, goal: Goal) -> None:

@@ -11,8 +11,17 @@ MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
 
+class QueryIntegerField(serializers.IntegerField):
+    """An integer in a query string, written in digits only (DRF also takes "1.0", " 5")."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not (data.isascii() and data.isdigit()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class LimitParams(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    limit = QueryIntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
 
 
 def query_params(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -39,6 +39,7 @@ __all__ = [
     "guarded",
     "new_token",
     "ping",
+    "probe",
     "read",
     "redis_client",
     "release_lock",
@@ -146,6 +147,19 @@ class _Backoff(pybreaker.CircuitBreakerListener):
         stats.set_breaker_state(new_state.name)
 
 
+class _Breaker(pybreaker.CircuitBreaker):
+    """pybreaker's breaker, minus its lock around the protected call.
+
+    NOTE: ``CircuitBreaker.call`` holds the breaker's lock while the call runs, so one
+    Redis call waiting on a socket timeout would queue every other thread's call behind
+    it. Here the state is read under the lock (``state``) and the call runs outside it;
+    state changes still take the lock.
+    """
+
+    def call(self, func: Callable[..., T], *args: object, **kwargs: object) -> T:
+        return self.state.call(func, *args, **kwargs)
+
+
 _breaker_lock = threading.Lock()
 _breaker: pybreaker.CircuitBreaker | None = None
 _last_log = 0.0
@@ -158,7 +172,7 @@ def breaker() -> pybreaker.CircuitBreaker:
     with _breaker_lock:
         if _breaker is None:
             conf = cache_settings()
-            _breaker = pybreaker.CircuitBreaker(
+            _breaker = _Breaker(
                 fail_max=conf.breaker_fail_max,
                 reset_timeout=conf.breaker_reset_seconds,
                 listeners=[_Backoff()],
@@ -207,7 +221,7 @@ def _log_failure(exc: BaseException) -> None:
     now = time.monotonic()
     if now - _last_log >= _LOG_EVERY:
         _last_log = now
-        log.error("Redis connection failed: %s", exc)
+        log.error("Redis call failed: %s", exc)
 
 
 def guarded(operation: Callable[[Redis], T]) -> T:
@@ -217,9 +231,9 @@ def guarded(operation: Callable[[Redis], T]) -> T:
     except pybreaker.CircuitBreakerError as exc:
         _record_failure()
         raise CacheUnavailable("circuit breaker open") from exc
-    except ResponseError as exc:
-        stats.record_error()
-        log.warning("Redis refused a command: %s", exc)
+    except ResponseError as exc:  # refused (OOM, ACL, WRONGTYPE): not an outage for the breaker
+        _record_failure()
+        _log_failure(exc)
         raise CacheUnavailable(str(exc)) from exc
     except (RedisError, OSError) as exc:
         _record_failure()
@@ -308,6 +322,27 @@ def ping() -> float:
         return (time.perf_counter() - started) * 1000
 
     return guarded(op)
+
+
+def probe(timeout_s: float = 0.25) -> float | None:
+    """PING on a fresh connection with a short timeout; return ms, or None when Redis fails.
+
+    For liveness probes: it never waits on the pool, the breaker or the socket timeout.
+    """
+    pool = redis_client().connection_pool
+    connection = pool.connection_class(
+        **{**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
+    )
+    started = time.perf_counter()
+    try:
+        connection.connect()
+        connection.send_command("PING")
+        connection.read_response()
+    except (RedisError, OSError):
+        return None
+    finally:
+        connection.disconnect()
+    return (time.perf_counter() - started) * 1000
 
 
 def scan_keys(pattern: str, count: int = 500) -> Iterator[bytes]:

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 NO_RUN_ID = "0"
 _lock = threading.Lock()
 _current: str | None = None
+_warned = False
 
 
 def _run_id(info: bytes | str) -> str:
@@ -33,6 +34,18 @@ def _run_id(info: bytes | str) -> str:
         if line.startswith("run_id:"):
             return line.partition(":")[2].strip()[:12]
     return NO_RUN_ID
+
+
+def _warn_unknown(connection_class: type) -> None:
+    """A real Redis that hides its run_id (INFO denied by an ACL) defeats restart detection."""
+    global _warned
+    if _warned or connection_class.__module__.startswith("fakeredis"):
+        return
+    _warned = True
+    log.error(
+        "Redis does not report its run_id (is INFO denied to this user?): a restart from an RDB/AOF "
+        "file cannot be detected and entries of its previous life could be served. Allow INFO."
+    )
 
 
 def observe(run_id: str) -> None:
@@ -52,6 +65,8 @@ def on_connect(connection: AbstractConnection) -> None:
         run_id = _run_id(connection.read_response())
     except ResponseError:
         run_id = NO_RUN_ID
+    if run_id == NO_RUN_ID:
+        _warn_unknown(type(connection))
     observe(run_id)
 
 
@@ -61,6 +76,8 @@ def learn(client: Redis) -> None:
         run_id = str(client.info("server").get("run_id", NO_RUN_ID))[:12]
     except ResponseError:
         run_id = NO_RUN_ID
+    if run_id == NO_RUN_ID:
+        _warn_unknown(client.connection_pool.connection_class)
     observe(run_id)
 
 

@@ -27,12 +27,9 @@ class _Row:
         self.__dict__.update(values)
 
 
-def _assigned(kwargs: dict[str, Any], attr: str) -> Any:
-    """Return the new value an ``update(**kwargs)`` gives ``attr`` (``goal_id=`` or ``goal=``)."""
-    if attr in kwargs:
-        return kwargs[attr]
-    value = kwargs.get(attr.removesuffix("_id"))
-    return getattr(value, "pk", None)
+def _assigns(kwargs: dict[str, Any], attr: str) -> bool:
+    """Whether ``update(**kwargs)`` sets ``attr`` (as ``goal_id=`` or ``goal=``)."""
+    return attr in kwargs or attr.removesuffix("_id") in kwargs
 
 
 class InvalidatingQuerySet(models.QuerySet):
@@ -45,13 +42,20 @@ class InvalidatingQuerySet(models.QuerySet):
             invalidate_instances(event, rows, user_field=rule.user_field, object_ids=rule.object_ids, using=self.db)
 
     def update(self, **kwargs: Any) -> int:
+        """Update, then invalidate the rows as they were and, when moved, as they are now.
+
+        NOTE: the rows are read just before the UPDATE; a row that starts to match in
+        between (committed by another transaction) is updated without invalidation.
+        """
         rule = self._rule()
-        attrs = {rule.user_field, *rule.object_ids.values()}
-        before = [_Row(values) for values in self.values(*attrs)]
+        attrs = sorted({"pk", rule.user_field, *rule.object_ids.values()})
+        before = list(self.values(*attrs))
         count = super().update(**kwargs)
-        moved = {attr: _assigned(kwargs, attr) for attr in rule.tracked if _assigned(kwargs, attr) is not None}
-        after = [_Row({**row.__dict__, **moved}) for row in before] if moved else []
-        self._invalidate(rule.on_change, before + after)
+        rows = before
+        if any(_assigns(kwargs, attr) for attr in rule.tracked):  # e.g. tasks moved to another goal
+            pks = [row["pk"] for row in before]
+            rows = before + list(self.model._base_manager.using(self.db).filter(pk__in=pks).values(*attrs))
+        self._invalidate(rule.on_change, [_Row(row) for row in rows])
         return count
 
     def bulk_create(self, objs: Iterable[models.Model], *args: Any, **kwargs: Any) -> list[models.Model]:

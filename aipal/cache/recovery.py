@@ -29,7 +29,8 @@ __all__ = ["ensure_drainer", "ready", "record", "replay", "stop_drainer"]
 log = logging.getLogger(__name__)
 _REPLAY_BATCH = 500
 _lock = threading.Lock()
-_clean_at = 0  # client.failure_count() at the last complete replay
+_recorded = 0  # outbox rows this process wrote
+_clean_at = (0, 0)  # (client.failure_count(), _recorded) at the last complete replay
 _drainer_pid: int | None = None
 _drainer: threading.Thread | None = None
 _stop = threading.Event()
@@ -39,8 +40,11 @@ def record(user_id: int, fields: Iterable[str]) -> None:
     """Keep one failed invalidation until Redis takes it."""
     from aipal.cache.models import PendingInvalidation
 
+    global _recorded
     try:
         PendingInvalidation.objects.create(user_id=user_id, fields=sorted(fields))
+        with _lock:
+            _recorded += 1  # counted after the insert: a replay that ran before it missed it
     except DatabaseError:
         stats.record_invalidation("lost")
         log.critical("Invalidation of user %s lost: neither Redis nor the database took it", user_id)
@@ -75,8 +79,8 @@ def replay(batch: int = _REPLAY_BATCH) -> bool:
 def ready() -> bool:
     """Return True when this process may serve from Redis (replaying first if it must)."""
     global _clean_at
-    failures = client.failure_count()
-    if failures == _clean_at:
+    marker = (client.failure_count(), _recorded)
+    if marker == _clean_at:
         return True
     if client.breaker_resting():
         return False  # no replay (and no query) until the breaker lets a trial call through
@@ -87,7 +91,7 @@ def ready() -> bool:
         return False
     if complete:
         with _lock:
-            _clean_at = max(_clean_at, failures)
+            _clean_at = max(_clean_at, marker)
     return complete
 
 

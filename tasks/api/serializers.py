@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from aipal.api.fields import BoundedJSONObjectField, IntegerField
-from aipal.api.params import LimitParams
+from aipal.api.params import LimitParams, QueryIntegerField
 from tasks.models import Task, TaskStatus
 
 
@@ -53,4 +53,4 @@ class TaskCreateSerializer(TaskWriteSerializer):
 
 class TaskListParams(LimitParams):
     status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
-    goal_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    goal_id = QueryIntegerField(min_value=1, max_value=2**63 - 1, required=False)

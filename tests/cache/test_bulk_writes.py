@@ -77,3 +77,14 @@ def test_other_users_entries_survive_bulk_writes(api, user, other_api, other_use
     _primed(other_api, theirs)
     commit(lambda: Goal.objects.filter(user=user).update(status="completed"))
     assert other_api.get(theirs)["X-Cache"] == "HIT"
+
+
+def test_update_with_an_expression_invalidates_the_new_goal(api, user, commit):
+    from django.db.models import F
+
+    first, second = Goal.objects.create(user=user, description="1"), Goal.objects.create(user=user, description="2")
+    task = Task.objects.create(user=user, goal=first, title="t")
+    url = f"/api/users/{user.id}/goals/{second.id}"
+    _primed(api, url)
+    commit(lambda: Task.objects.filter(pk=task.pk).update(goal_id=F("goal_id") + (second.pk - first.pk)))
+    assert api.get(url).json()["progress"]["tasks_total"] == 1

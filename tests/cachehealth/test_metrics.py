@@ -56,3 +56,10 @@ def test_collector_registers_once_and_asks_redis_only_when_scraped(monkeypatch):
     for name in NAMES[2:]:
         assert f"# TYPE {name} " in text
     assert "\nredis_connected 0.0\n" in text
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/metrics/"])
+def test_metrics_answer_with_and_without_trailing_slash(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b"cache_hits_total" in response.content or b"redis_connected" in response.content

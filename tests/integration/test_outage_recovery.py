@@ -83,7 +83,7 @@ def test_other_processes_drain_the_outbox_within_the_poll_interval(redis_server,
 
     # Now act as another process: it reaches Redis and never saw a failure.
     app_on(redis_server.url)
-    recovery._clean_at = client.failure_count()
+    recovery._clean_at = (client.failure_count(), recovery._recorded)
     stale = api.get(url)
     assert (stale.json()["description"], stale["X-Cache"]) == ("v1", "HIT")  # the accepted window
 
@@ -93,3 +93,26 @@ def test_other_processes_drain_the_outbox_within_the_poll_interval(redis_server,
     while PendingInvalidation.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert api.get(url).json()["description"] == "v2"
+
+
+def test_a_redis_refusing_writes_still_serves_nothing_stale(app_on):
+    """maxmemory with noeviction refuses the bump (kept in the outbox) and every script
+    that may write, reads included: they all fall back to the database."""
+    server = RedisServer(free_port(), "--maxmemory", "4mb", "--maxmemory-policy", "noeviction")
+    server.start()
+    try:
+        app_on(server.url)
+        api, url = _goal_reader()
+        api.get(url)
+        assert api.get(url)["X-Cache"] == "HIT"
+        raw = redis.Redis(port=server.port)
+        with pytest.raises(redis.exceptions.ResponseError, match="maxmemory"):
+            for i in range(10_000):
+                raw.set(f"filler:{i}", b"x" * 65536)
+
+        assert api.patch(url, {"description": "v2"}, format="json").status_code == 200
+        recovery._clean_at = (client.failure_count(), recovery._recorded)  # as another process
+        for _ in range(3):
+            assert api.get(url).json()["description"] == "v2"
+    finally:
+        server.stop()

@@ -67,6 +67,9 @@ def test_slow_redis_costs_at_most_the_socket_timeout_then_the_breaker_opens(redi
     api.get(url)
     redis_server.process.send_signal(19)  # SIGSTOP: Redis accepts nothing and answers nothing
     try:
+        health, took = _timed_get(api, "/api/health")
+        assert health.status_code == 200 and health.json()["cache"] == "unhealthy"
+        assert took < 1.0, "the liveness probe must not wait on a hung Redis"
         elapsed = []
         for _ in range(6):
             response, took = _timed_get(api, url)
