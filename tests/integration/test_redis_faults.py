@@ -41,6 +41,8 @@ def test_outage_bypasses_writes_succeed_and_the_cache_recovers(redis_server, app
         assert response.json()["description"] == "v1"
         assert elapsed < REQUEST_BOUND_S
     assert client.breaker().current_state == "open"
+    health = api.get("/api/system/cache-health")
+    assert (health.status_code, health.json()["status"], health.json()["redis_connected"]) == (503, "unhealthy", False)
 
     patched = api.patch(url, {"description": "v2"}, format="json")
     assert patched.status_code == 200
@@ -57,6 +59,8 @@ def test_outage_bypasses_writes_succeed_and_the_cache_recovers(redis_server, app
             break
         time.sleep(0.2)
     assert statuses[-1] == "HIT", statuses
+    health = api.get("/api/system/cache-health")
+    assert health.status_code == 200 and health.json()["status"] in ("healthy", "degraded")
 
 
 def test_slow_redis_costs_at_most_the_socket_timeout_then_the_breaker_opens(redis_server, app_on, settings):
