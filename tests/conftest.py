@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from aipal.cache import client as cache_client
+from aipal.cache import epoch
 from aipal.cache.keys import app_key_pattern
 from tests.factories import UserFactory
 
@@ -57,6 +58,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("integration"):
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def free_port() -> int:
+    """Return a TCP port nothing listens on (yet)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def point_cache_at(settings, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Point the app's cache at another Redis, through the settings as a deployment would."""
+    cache = settings.CACHES["default"]
+    pool = {k: v for k, v in cache["OPTIONS"]["CONNECTION_POOL_KWARGS"].items() if k != "connection_class"}
+    options = {**cache["OPTIONS"], "CONNECTION_POOL_KWARGS": pool}
+    settings.CACHES = {"default": {**cache, "LOCATION": url, "OPTIONS": options}}
+    cache_client.reset_breaker()
+    epoch.forget()  # another server, not a restart of the previous one
 
 
 def clear_app_keys() -> None:
@@ -100,6 +118,15 @@ def client_for(user) -> CommittingAPIClient:  # type: ignore[no-untyped-def]
     token, _ = Token.objects.get_or_create(user=user)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return api
+
+
+@pytest.fixture
+def dead_redis(settings):
+    """The app's cache pointed at a port where nothing listens (connection refused at once)."""
+    point_cache_at(settings, f"redis://127.0.0.1:{free_port()}/0")
+    yield
+    cache_client.reset_breaker()
+    epoch.forget()
 
 
 @pytest.fixture

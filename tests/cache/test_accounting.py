@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from aipal.cache import client, recovery, stats
+from aipal.cache import client, epoch, recovery, stats
 from aipal.cache.aside import get_or_fill
 from aipal.cache.invalidation import apply_now
 from aipal.cache.keys import GOAL_LIST
 from aipal.cache.models import PendingInvalidation
+from tests.conftest import free_port, point_cache_at
 
 pytestmark = pytest.mark.django_db
 
@@ -24,21 +25,14 @@ def test_applied_failed_and_replayed_are_counted(settings):
     assert stats.INVALIDATION_LAG._value.get() >= 0  # noqa: SLF001 - the gauge's current value
 
     cache = settings.CACHES["default"]
-    pool = {k: v for k, v in cache["OPTIONS"]["CONNECTION_POOL_KWARGS"].items() if k != "connection_class"}
-    settings.CACHES = {
-        "default": {
-            **cache,
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {**cache["OPTIONS"], "CONNECTION_POOL_KWARGS": pool},
-        }
-    }
-    client.reset_breaker()
+    point_cache_at(settings, f"redis://127.0.0.1:{free_port()}/0")
     assert not apply_now(7, {"GOAL_LIST"})
     assert _delta(before, "invalidations_failed") == 1
     assert PendingInvalidation.objects.count() == 1
 
     settings.CACHES = {"default": cache}
     client.reset_breaker()
+    epoch.forget()
     assert recovery.replay()
     assert _delta(before, "invalidations_replayed") == 1
     assert PendingInvalidation.objects.count() == 0

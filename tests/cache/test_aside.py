@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
@@ -107,24 +106,6 @@ def test_disabled_cache_bypasses(settings):
     served = get_or_fill(_key(), lambda: [1])
     assert served.status == CacheStatus.BYPASS
     assert client.redis_client().get(_key().entry) is None
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def dead_redis(settings):
-    """Point the app's cache at a port where nothing listens, through the real settings path."""
-    cache = settings.CACHES["default"]
-    pool = {k: v for k, v in cache["OPTIONS"]["CONNECTION_POOL_KWARGS"].items() if k != "connection_class"}
-    options = {**cache["OPTIONS"], "CONNECTION_POOL_KWARGS": pool}
-    settings.CACHES = {"default": {**cache, "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0", "OPTIONS": options}}
-    client.reset_breaker()
-    yield
-    client.reset_breaker()
 
 
 def test_redis_down_serves_the_loader_and_opens_the_breaker(dead_redis):

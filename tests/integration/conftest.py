@@ -7,7 +7,6 @@ Fault tests start their own ``redis-server`` on a free port so they can stop it.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,12 +15,7 @@ import pytest
 import redis
 
 from aipal.cache import client, epoch, recovery
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port, point_cache_at
 
 
 class RedisServer:
@@ -72,14 +66,8 @@ def app_on(settings):
     """Return a function that points the app's cache at a given Redis URL."""
 
     def point(url: str) -> None:
-        cache = settings.CACHES["default"]
-        pool = {k: v for k, v in cache["OPTIONS"]["CONNECTION_POOL_KWARGS"].items() if k != "connection_class"}
-        settings.CACHES = {
-            "default": {**cache, "LOCATION": url, "OPTIONS": {**cache["OPTIONS"], "CONNECTION_POOL_KWARGS": pool}}
-        }
         settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "BREAKER_RESET_SECONDS": 0.5, "BREAKER_MAX_RESET_SECONDS": 2}
-        client.reset_breaker()
-        epoch.forget()  # another server: not a restart of the previous one
+        point_cache_at(settings, url)
 
     yield point
     recovery.stop_drainer()

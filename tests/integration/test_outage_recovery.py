@@ -15,9 +15,9 @@ import redis
 from aipal.cache import client, recovery
 from aipal.cache.models import PendingInvalidation
 from goals.models import Goal
-from tests.conftest import client_for
+from tests.conftest import client_for, free_port
 from tests.factories import UserFactory
-from tests.integration.conftest import RedisServer, free_port
+from tests.integration.conftest import RedisServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
