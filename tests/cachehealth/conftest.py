@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
-import redis
 
 from aipal.cache import client, stats
 
@@ -25,23 +22,3 @@ def fresh_totals():
     """Start the shared hit/miss totals at zero (earlier tests may have left counts unflushed)."""
     stats.flush_if_due(force=True)
     client.guarded(lambda r: r.delete(stats.shared_totals_key()))
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def dead_redis(monkeypatch):
-    """Point the cache client at a port nobody listens on (connection refused at once)."""
-    port = _closed_port()
-
-    def refused() -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2, socket_timeout=0.2, retry=None)
-
-    monkeypatch.setattr(client, "redis_client", refused)
-    client.reset_breaker()
-    yield port
-    client.reset_breaker()

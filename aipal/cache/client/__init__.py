@@ -1,0 +1,48 @@
+"""The only package that talks to Redis.
+
+``guard`` holds the error policy (circuit breaker, failure counting, the server
+lifetime check), ``scripts`` the reads, fills and generation bumps of the request
+path, ``server`` the calls of health checks and commands.
+"""
+
+from aipal.cache.client.guard import (
+    CacheUnavailable,
+    breaker,
+    breaker_resting,
+    failure_count,
+    guarded,
+    redis_client,
+    reset_breaker,
+)
+from aipal.cache.client.scripts import (
+    GENERATION_TTL_SECONDS,
+    ReadResult,
+    bump_generations,
+    fill,
+    new_token,
+    read,
+    release_lock,
+)
+from aipal.cache.client.server import info, ping, probe, scan_delete, scan_keys
+
+__all__ = [
+    "GENERATION_TTL_SECONDS",
+    "CacheUnavailable",
+    "ReadResult",
+    "breaker",
+    "breaker_resting",
+    "bump_generations",
+    "failure_count",
+    "fill",
+    "guarded",
+    "info",
+    "new_token",
+    "ping",
+    "probe",
+    "read",
+    "redis_client",
+    "release_lock",
+    "reset_breaker",
+    "scan_delete",
+    "scan_keys",
+]

@@ -1,0 +1,158 @@
+"""The error policy of every Redis call: the circuit breaker, failure counting, logging.
+
+Every call goes through ``guarded``: a Redis error or an open breaker becomes
+``CacheUnavailable``, is logged (at most once per ``_LOG_EVERY`` seconds) and counted,
+and the caller falls back to the database. While the breaker is open no request
+waits on Redis; each failed trial doubles the pause, up to a ceiling.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import pybreaker
+from django_redis import get_redis_connection
+from redis import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from aipal.cache import epoch, stats
+from aipal.cache.conf import cache_settings
+
+log = logging.getLogger("aipal.cache.client")
+T = TypeVar("T")
+_LOG_EVERY = 10.0
+
+
+class CacheUnavailable(Exception):
+    """Redis could not be used for this call; serve from the database."""
+
+
+class _Backoff(pybreaker.CircuitBreakerListener):
+    """Double the breaker's pause after each failed trial; restore it once Redis answers."""
+
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:  # type: ignore[no-untyped-def]
+        conf = cache_settings()
+        if new_state.name == pybreaker.STATE_OPEN:
+            if old_state is not None and old_state.name == pybreaker.STATE_HALF_OPEN:
+                cb.reset_timeout = min(cb.reset_timeout * 2, conf.breaker_max_reset_seconds)
+            log.error("Redis circuit breaker open; retrying in %.1fs", cb.reset_timeout)
+        elif new_state.name == pybreaker.STATE_CLOSED:
+            cb.reset_timeout = conf.breaker_reset_seconds
+            log.info("Redis circuit breaker closed; cache back in use")
+        stats.set_breaker_state(new_state.name)
+
+
+class _Breaker(pybreaker.CircuitBreaker):
+    """pybreaker's breaker, minus its lock around the protected call.
+
+    NOTE: ``CircuitBreaker.call`` holds the breaker's lock while the call runs, so one
+    Redis call waiting on a socket timeout would queue every other thread's call behind
+    it. Here the state is read under the lock (``state``) and the call runs outside it;
+    state changes still take the lock.
+    """
+
+    def call(self, func: Callable[..., T], *args: object, **kwargs: object) -> T:
+        return self.state.call(func, *args, **kwargs)
+
+
+_breaker_lock = threading.Lock()
+_breaker: pybreaker.CircuitBreaker | None = None
+_last_log = 0.0
+_failures = 0
+
+
+def breaker() -> pybreaker.CircuitBreaker:
+    """Return the process-wide circuit breaker, built from the settings on first use."""
+    global _breaker
+    with _breaker_lock:
+        if _breaker is None:
+            conf = cache_settings()
+            _breaker = _Breaker(
+                fail_max=conf.breaker_fail_max,
+                reset_timeout=conf.breaker_reset_seconds,
+                listeners=[_Backoff()],
+                # A refused command (WRONGTYPE, an unknown command) is an answer, not an outage.
+                exclude=[ResponseError],
+                name="redis",
+            )
+        return _breaker
+
+
+def breaker_resting() -> bool:
+    """Return True while the breaker is open and its pause has not run out (calls would fail fast)."""
+    cb = breaker()
+    opened_at = cb._state_storage.opened_at  # pybreaker keeps it there; its own open state reads it too
+    if cb.current_state != pybreaker.STATE_OPEN or opened_at is None:
+        return False
+    return datetime.now(UTC) < opened_at + timedelta(seconds=cb.reset_timeout)
+
+
+def reset_breaker() -> None:
+    """Forget the breaker (tests, or after settings change)."""
+    global _breaker
+    with _breaker_lock:
+        _breaker = None
+
+
+def redis_client() -> Redis:
+    """Return the raw redis-py client behind django-redis' pool."""
+    return get_redis_connection("default")
+
+
+def failure_count() -> int:
+    """Return how many Redis calls of this process have failed (only ever grows)."""
+    return _failures
+
+
+def _record_failure() -> None:
+    global _failures
+    with _breaker_lock:
+        _failures += 1
+    stats.record_error()
+
+
+def _log_failure(exc: BaseException) -> None:
+    global _last_log
+    now = time.monotonic()
+    if now - _last_log >= _LOG_EVERY:
+        _last_log = now
+        log.error("Redis call failed: %s", exc)
+
+
+def guarded(operation: Callable[[Redis], T]) -> T:
+    """Run one Redis operation through the breaker; any failure becomes CacheUnavailable."""
+    try:
+        return breaker().call(operation, redis_client())
+    except pybreaker.CircuitBreakerError as exc:
+        _record_failure()
+        raise CacheUnavailable("circuit breaker open") from exc
+    except ResponseError as exc:  # refused (OOM, ACL, WRONGTYPE): not an outage for the breaker
+        _record_failure()
+        _log_failure(exc)
+        raise CacheUnavailable(str(exc)) from exc
+    except (RedisError, OSError) as exc:
+        _record_failure()
+        _log_failure(exc)
+        raise CacheUnavailable(str(exc)) from exc
+
+
+def in_one_epoch(operation: Callable[[], T]) -> T:
+    """Run an operation whose keys name the server's lifetime; discard it if Redis restarted.
+
+    Keys are built inside ``operation`` from ``epoch.current()``. A restart is seen by
+    the reconnection that precedes the command, so a changed run_id after the call
+    means the keys named the previous lifetime: the result cannot be trusted.
+    """
+    if epoch.current() is None:
+        guarded(epoch.learn)
+    before = epoch.current()
+    result = operation()
+    if epoch.current() != before:
+        _record_failure()
+        raise CacheUnavailable("Redis restarted during the call")
+    return result

@@ -1,0 +1,71 @@
+"""Server-level calls for health checks and operators' commands (never on the hit path)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from aipal.cache.client.guard import guarded, redis_client
+
+
+def ping() -> float:
+    """Return the PING round trip in milliseconds."""
+
+    def op(r: Redis) -> float:
+        started = time.perf_counter()
+        r.ping()
+        return (time.perf_counter() - started) * 1000
+
+    return guarded(op)
+
+
+def probe(timeout_s: float = 0.25) -> float | None:
+    """PING on a fresh connection with a short timeout; return ms, or None when Redis fails.
+
+    For liveness probes: it never waits on the pool, the breaker or the socket timeout.
+    """
+    pool = redis_client().connection_pool
+    connection = pool.connection_class(
+        **{**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
+    )
+    started = time.perf_counter()
+    try:
+        connection.connect()
+        connection.send_command("PING")
+        connection.read_response()
+    except (RedisError, OSError):
+        return None
+    finally:
+        connection.disconnect()
+    return (time.perf_counter() - started) * 1000
+
+
+def scan_keys(pattern: str, count: int = 500) -> Iterator[bytes]:
+    """Yield keys matching ``pattern`` with SCAN (never KEYS); off the request path only."""
+    yield from guarded(lambda r: list(r.scan_iter(match=pattern, count=count)))
+
+
+def scan_delete(pattern: str, batch: int = 500) -> int:
+    """Delete every key matching ``pattern`` in batches; return how many were deleted."""
+
+    def op(r: Redis) -> int:
+        deleted = 0
+        chunk: list[bytes] = []
+        for key in r.scan_iter(match=pattern, count=batch):
+            chunk.append(key)
+            if len(chunk) >= batch:
+                deleted += r.unlink(*chunk)
+                chunk.clear()
+        if chunk:
+            deleted += r.unlink(*chunk)
+        return deleted
+
+    return guarded(op)
+
+
+def info(section: str | None = None) -> dict:
+    """Return ``INFO`` (or one section of it)."""
+    return guarded(lambda r: r.info(section) if section else r.info())
