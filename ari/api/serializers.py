@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework import serializers
 
 from aipal.api.params import LimitParams
-from ari.models import ARISnapshot, TaskComplexity
+from ari.models import DIMENSIONS, ARISnapshot, TaskComplexity
 
 __all__ = [
     "HistoryParams",
@@ -72,13 +72,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "id",
             "user_id",
             "timestamp",
-            "decision_quality",
-            "skill_development",
-            "ai_reliance",
-            "bottleneck_resolution",
-            "user_confidence",
-            "engagement",
-            "autonomy_perception",
+            *DIMENSIONS,
             "autonomy_retention",
             "delta_agency",
             "task_description",

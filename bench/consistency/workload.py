@@ -22,6 +22,7 @@ GOAL, TASKS, ARI, DASHBOARD = "goal", "task_list", "ari_latest", "dashboard"
 RESOURCES = (GOAL, TASKS, ARI, DASHBOARD)
 # Which writer's versions each read shows.
 WRITTEN_BY = {GOAL: GOAL, TASKS: TASKS, ARI: ARI, DASHBOARD: ARI}
+# The seven ARI dimensions (ari.models.DIMENSIONS): the checker is an HTTP client, not the app.
 DIMENSIONS = (
     "decision_quality",
     "skill_development",
