@@ -184,16 +184,6 @@ class CacheHealthChecker:
             status=status,
         )
 
-    def status(self) -> HealthStatus:
-        """Return the status from one PING only: cheap enough for a liveness probe."""
-        try:
-            return status_for(True, _ping_ms())
-        except client.CacheUnavailable:
-            return HealthStatus.UNHEALTHY
-
-    def is_healthy(self) -> bool:
-        return self.status() is HealthStatus.HEALTHY
-
     @staticmethod
     def _evictions(probe: RedisProbe) -> float | None:
         if probe.evicted_keys is None or probe.server_time is None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -129,6 +129,5 @@ class CachedResponseMixin:
         served = get_or_fill(read.key, read.load)
         response = HttpResponse(served.body, content_type="application/json")
         response["X-Cache"] = served.status.value
-        patch_cache_control(response, private=True)
         patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
         return response

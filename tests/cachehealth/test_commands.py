@@ -29,7 +29,7 @@ def user_keys(user_id: int) -> list[bytes]:
     return list(client.scan_keys(keys.user_key_pattern(user_id)))
 
 
-def test_flush_user_removes_only_that_users_keys(shared_backend, api, other_api, user, other_user):
+def test_flush_user_removes_only_that_users_keys(api, other_api, user, other_user):
     mine, theirs = f"/api/users/{user.id}/goals", f"/api/users/{other_user.id}/goals"
     for client_, url in ((api, mine), (other_api, theirs)):
         assert [client_.get(url)["X-Cache"] for _ in range(2)] == ["MISS", "HIT"]
@@ -44,7 +44,7 @@ def test_flush_user_removes_only_that_users_keys(shared_backend, api, other_api,
     assert other_api.get(theirs)["X-Cache"] == "HIT"
 
 
-def test_flush_user_dry_run_deletes_nothing(shared_backend, api, user):
+def test_flush_user_dry_run_deletes_nothing(api, user):
     api.get(f"/api/users/{user.id}/goals")
     before = user_keys(user.id)
     assert f"Would delete {len(before)} keys of user {user.id}" in run(
@@ -53,7 +53,7 @@ def test_flush_user_dry_run_deletes_nothing(shared_backend, api, user):
     assert user_keys(user.id) == before
 
 
-def test_flush_user_bumps_the_users_generation_first(shared_backend, user, monkeypatch):
+def test_flush_user_bumps_the_users_generation_first(user, monkeypatch):
     """Deleting keys alone would let a fill that read before the flush store its old bytes."""
     calls = []
     monkeypatch.setattr(cache_flush, "apply_now", lambda user_id, fields: calls.append((user_id, set(fields))) or True)
@@ -61,14 +61,14 @@ def test_flush_user_bumps_the_users_generation_first(shared_backend, user, monke
     assert calls == [(user.id, {keys.USER_GENERATION})]
 
 
-def test_flush_all_dry_run_deletes_nothing(shared_backend, api, user):
+def test_flush_all_dry_run_deletes_nothing(api, user):
     api.get(f"/api/users/{user.id}/goals")
     before = list(client.scan_keys(keys.app_key_pattern()))
     assert f"Would delete {len(before)} keys of this app" in run("cache_flush", "--all", "--dry-run")
     assert list(client.scan_keys(keys.app_key_pattern())) == before
 
 
-def test_flush_all_leaves_keys_without_the_app_prefix(shared_backend, api, user, settings):
+def test_flush_all_leaves_keys_without_the_app_prefix(api, user, settings):
     api.get(f"/api/users/{user.id}/goals")
     tag = uuid.uuid4().hex  # the Redis may be shared: touch no name anyone else could use
     foreign = (f"otherapp-{tag}:keep", f"{settings.CACHE_KEY_PREFIX}x:{tag}", f"{tag}{settings.CACHE_KEY_PREFIX}:keep")
@@ -82,7 +82,7 @@ def test_flush_all_leaves_keys_without_the_app_prefix(shared_backend, api, user,
     assert api.get(f"/api/users/{user.id}/goals")["X-Cache"] == "MISS"
 
 
-def test_warm_makes_the_next_reads_hits(shared_backend, api, user):
+def test_warm_makes_the_next_reads_hits(api, user):
     goal = goal_create(user_id=user.id, description="Run a marathon")
     task = task_create(user_id=user.id, title="Buy shoes", goal_id=goal.pk)
 
@@ -97,7 +97,7 @@ def test_warm_makes_the_next_reads_hits(shared_backend, api, user):
         assert response["X-Cache"] == "HIT", path
 
 
-def test_warm_all_active_skips_inactive_users(shared_backend, user, other_user):
+def test_warm_all_active_skips_inactive_users(user, other_user):
     other_user.is_active = False
     other_user.save(update_fields=["is_active"])
     output = run("cache_warm", "--all-active")
@@ -106,13 +106,13 @@ def test_warm_all_active_skips_inactive_users(shared_backend, user, other_user):
     assert user_keys(user.id) and not user_keys(other_user.id)
 
 
-def test_warm_names_a_missing_selectors_module(shared_backend, user, monkeypatch):
+def test_warm_names_a_missing_selectors_module(user, monkeypatch):
     monkeypatch.setattr(warming, "DEFAULT_READ_MODULES", ("nowhere.selectors",))
     with pytest.raises(CommandError, match=r"nowhere\.selectors"):
         run("cache_warm", "--user", str(user.id))
 
 
-def test_stats_prints_figures_and_shared_totals(shared_backend, api, user, fresh_totals):
+def test_stats_prints_figures_and_shared_totals(api, user, fresh_totals):
     api.get(f"/api/users/{user.id}/goals")
     api.get(f"/api/users/{user.id}/goals")
     table = run("cache_stats")
@@ -139,12 +139,12 @@ def test_stats_prints_figures_and_shared_totals(shared_backend, api, user, fresh
         ("cache_warm", ["--user", "99999999"], "does not exist"),
     ],
 )
-def test_bad_arguments_are_command_errors(shared_backend, command, args, message):
+def test_bad_arguments_are_command_errors(command, args, message):
     with pytest.raises(CommandError, match=message):
         run(command, *args)
 
 
-def test_commands_fail_clearly_when_redis_is_down(shared_backend, user, dead_redis):
+def test_commands_fail_clearly_when_redis_is_down(user, dead_redis):
     for command in ("cache_flush", "cache_warm"):
         with pytest.raises(CommandError, match="Redis is unreachable"):
             run(command, "--user", str(user.id))

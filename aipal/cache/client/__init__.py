@@ -23,7 +23,7 @@ from aipal.cache.client.scripts import (
     read,
     release_lock,
 )
-from aipal.cache.client.server import info, ping, probe, scan_delete, scan_keys
+from aipal.cache.client.server import ping, probe, scan_delete, scan_keys
 
 __all__ = [
     "GENERATION_TTL_SECONDS",
@@ -35,7 +35,6 @@ __all__ = [
     "failure_count",
     "fill",
     "guarded",
-    "info",
     "new_token",
     "ping",
     "probe",

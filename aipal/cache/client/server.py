@@ -64,8 +64,3 @@ def scan_delete(pattern: str, batch: int = 500) -> int:
         return deleted
 
     return guarded(op)
-
-
-def info(section: str | None = None) -> dict:
-    """Return ``INFO`` (or one section of it)."""
-    return guarded(lambda r: r.info(section) if section else r.info())
