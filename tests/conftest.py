@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.test import TestCase
+from redis.connection import AbstractConnection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -92,7 +93,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from aipal.cache import stats
 
     try:
-        stats.flush_if_due(force=True)
+        stats.flush()
     except cache_client.CacheUnavailable:
         pass
     clear_app_keys()
@@ -127,6 +128,20 @@ def dead_redis(settings):
     yield
     cache_client.reset_breaker()
     epoch.forget()
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch):
+    """Record every round trip to Redis: each command, script or pipeline is one packed send."""
+    sent: list[object] = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return sent
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
-"""Cache-aside reads: ``get_or_fill`` and the DRF mixin every cached GET uses.
+"""Cache-aside reads: ``get_or_fill``, which every cached GET and ``cache_warm`` use.
 
-A hit returns the stored bytes in one Redis round trip, with no serializer and no
-query. A miss takes the per-key fill lock, so that N concurrent misses on one key
-cost one database load: the others poll briefly for the filled value, then load
-themselves if it does not come. Any Redis failure serves the database (BYPASS).
+A hit returns the stored bytes and their ETag in one Redis round trip, with no
+serializer and no query. A miss takes the per-key fill lock, so that N concurrent
+misses on one key cost one database load: the others poll briefly for the filled
+value, then load themselves if it does not come. Any Redis failure serves the
+database (BYPASS).
 """
 
 from __future__ import annotations
@@ -15,17 +16,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.http import HttpResponse
-from django.utils.cache import patch_vary_headers
-from rest_framework.request import Request
-from rest_framework.response import Response
-
-from aipal.api.renderers import json_bytes
-from aipal.cache import client, recovery, stats
+from aipal.cache import background, client, encoding, recovery, stats
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey
 
-__all__ = ["CacheStatus", "CachedRead", "CachedResponseMixin", "Served", "get_or_fill"]
+__all__ = ["CacheStatus", "CachedRead", "Served", "get_or_fill"]
 
 _POLL_START_S = 0.005
 _POLL_MAX_S = 0.05
@@ -41,8 +36,8 @@ class CacheStatus(StrEnum):
 class CachedRead:
     """One cached GET: its key and the selector that loads its JSON-ready data on a miss.
 
-    Selectors build these (``goal_list_read(...)``), so the view that serves a read and
-    ``cache_warm`` that fills it use the same key for the same data.
+    Selectors build these (``goal_list_read(...)``), so the view that serves a read,
+    the WSGI fast path and ``cache_warm`` use the same key for the same data.
     """
 
     key: CacheKey
@@ -52,18 +47,24 @@ class CachedRead:
 @dataclass(frozen=True)
 class Served:
     body: bytes
+    etag: str
     status: CacheStatus
 
 
-def _ttl_ms(key: CacheKey) -> int:
+def ttl_ms(key: CacheKey) -> int:
     """Return the TTL in ms, shortened by up to the jitter so fills do not expire together."""
     jitter = cache_settings().ttl_jitter
     return max(1, int(key.ttl_seconds * 1000 * (1 - random.random() * jitter)))
 
 
+def _loaded(loader: Callable[[], Any]) -> tuple[bytes, str]:
+    body = encoding.json_bytes(loader())
+    return body, encoding.etag(body)
+
+
 def _bypass(key: CacheKey, loader: Callable[[], Any]) -> Served:
     stats.record_bypass(key.spec.name)
-    return Served(json_bytes(loader()), CacheStatus.BYPASS)
+    return Served(*_loaded(loader), CacheStatus.BYPASS)
 
 
 def _wait_for_fill(key: CacheKey, token: str) -> client.ReadResult:
@@ -84,7 +85,7 @@ def get_or_fill(key: CacheKey, loader: Callable[[], Any]) -> Served:
     """Return the response body for ``key``: from Redis, or from ``loader`` and stored."""
     if not cache_settings().enabled:
         return _bypass(key, loader)
-    recovery.ensure_drainer()
+    background.ensure_started()
     if not recovery.ready():  # invalidations this process missed are not all applied yet
         return _bypass(key, loader)
     token = client.new_token()
@@ -96,17 +97,17 @@ def get_or_fill(key: CacheKey, loader: Callable[[], Any]) -> Served:
         return _bypass(key, loader)
     if result.body is not None:
         stats.record_hit(key.spec.name)
-        return Served(result.body, CacheStatus.HIT)
+        return Served(result.body, result.etag, CacheStatus.HIT)
 
     try:
-        body = json_bytes(loader())
+        body, etag = _loaded(loader)
     except BaseException:
         if result.holds_lock:
             _quietly(client.release_lock, key, token)
         raise
-    _quietly(client.fill, key, result.stamp, body, _ttl_ms(key), token)
+    _quietly(client.fill, key, result.stamp, body, etag, ttl_ms(key), token)
     stats.record_miss(key.spec.name)
-    return Served(body, CacheStatus.MISS)
+    return Served(body, etag, CacheStatus.MISS)
 
 
 def _quietly(operation: Callable[..., Any], *args: Any) -> None:
@@ -115,19 +116,3 @@ def _quietly(operation: Callable[..., Any], *args: Any) -> None:
         operation(*args)
     except client.CacheUnavailable:
         pass
-
-
-class CachedResponseMixin:
-    """For DRF views: answer a GET through the cache, JSON only.
-
-    The browsable API (any non-JSON renderer) is never served from the cache.
-    """
-
-    def cached_response(self, request: Request, read: CachedRead) -> HttpResponse | Response:
-        if getattr(request, "accepted_renderer", None) is None or request.accepted_renderer.format != "json":
-            return Response(read.load())
-        served = get_or_fill(read.key, read.load)
-        response = HttpResponse(served.body, content_type="application/json")
-        response["X-Cache"] = served.status.value
-        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
-        return response

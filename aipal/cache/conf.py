@@ -27,6 +27,8 @@ class CacheSettings:
     ttl_jitter: float
     socket_timeout: float
     outbox_poll_seconds: float
+    compress_min_bytes: int
+    stats_flush_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +49,8 @@ def cache_settings() -> CacheSettings:
         ttl_jitter=float(raw["TTL_JITTER"]),
         socket_timeout=float(settings.REDIS_SOCKET_TIMEOUT),
         outbox_poll_seconds=float(raw.get("OUTBOX_POLL_SECONDS", 0.5)),
+        compress_min_bytes=int(raw.get("COMPRESS_MIN_BYTES", 1024)),
+        stats_flush_seconds=float(raw.get("STATS_FLUSH_SECONDS", 1.0)),
     )
 
 

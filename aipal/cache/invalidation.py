@@ -2,7 +2,13 @@
 
 NOTE: a post_save inside a transaction fires before the commit. Bumping then would
 let a concurrent reader refill the entry from the old row, so every bump waits for
-``transaction.on_commit``; a rolled-back write (or savepoint) bumps nothing.
+``transaction.on_commit``; a rolled-back write (or savepoint) bumps nothing, because
+Django drops the callbacks of a rolled-back savepoint.
+
+Inside ``batched()`` (every request runs in one, see ``middleware``) committed bumps are
+collected and applied together when the block ends, before the response leaves: a
+request that writes many rows, in one transaction or several, costs one round trip.
+Outside it (commands, shells) each commit applies its bumps at once.
 Receivers are connected in ``AipalCacheConfig.ready()`` from ``events.MODEL_RULES``.
 """
 
@@ -11,7 +17,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -19,29 +27,71 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete
 
-from aipal.cache import client, recovery, stats
+from aipal.cache import background, client, recovery, stats
 from aipal.cache.events import MODEL_RULES, CacheEvent, ModelRule, generation_fields
 
-__all__ = ["apply_now", "connect_model_rules", "invalidate", "invalidate_instances"]
+__all__ = ["apply_all", "apply_now", "batched", "connect_model_rules", "invalidate", "invalidate_instances"]
 
 log = logging.getLogger(__name__)
 _LOADED = "_aipal_cache_loaded"
 _RELATED = "_aipal_cache_related"
+# The bumps committed inside the current ``batched()`` block, per user (None outside one).
+_batch: ContextVar[dict[int, set[str]] | None] = ContextVar("aipal_cache_invalidation_batch", default=None)
+
+
+def apply_all(per_user: Mapping[int, Iterable[str]]) -> bool:
+    """Bump every user's ``fields`` now, in one round trip; when Redis fails, keep them in
+    the outbox and return False."""
+    work = {user_id: frozenset(fields) for user_id, fields in per_user.items() if fields}
+    if not work:
+        return True
+    started = time.perf_counter()
+    background.ensure_started()
+    try:
+        client.bump_generations(work)
+    except client.CacheUnavailable as exc:
+        for user_id, fields in work.items():
+            stats.record_invalidation("failed")
+            log.error("Invalidation of user %s failed (%s): kept for replay: %s", user_id, exc, sorted(fields))
+            recovery.record(user_id, fields)
+        return False
+    lag_ms = (time.perf_counter() - started) * 1000
+    for _ in work:
+        stats.record_invalidation("applied", lag_ms)
+    return True
 
 
 def apply_now(user_id: int, fields: Iterable[str]) -> bool:
-    """Bump ``fields`` of one user now; when Redis fails, keep them in the outbox and return False."""
-    started = time.perf_counter()
-    recovery.ensure_drainer()
+    """Bump ``fields`` of one user now (see ``apply_all``)."""
+    return apply_all({user_id: fields})
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Apply the bumps committed inside the block together, in one round trip, when it ends.
+
+    Nested blocks join the outermost one. The bumps are applied however the block ends
+    (an exception after a commit must not skip them).
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    pending: dict[int, set[str]] = {}
+    token = _batch.set(pending)
     try:
-        client.bump_generations({user_id: fields})
-    except client.CacheUnavailable as exc:
-        stats.record_invalidation("failed")
-        log.error("Invalidation of user %s failed (%s): kept for replay: %s", user_id, exc, sorted(fields))
-        recovery.record(user_id, fields)
-        return False
-    stats.record_invalidation("applied", (time.perf_counter() - started) * 1000)
-    return True
+        yield
+    finally:
+        _batch.reset(token)
+        apply_all(pending)
+
+
+def _committed(user_id: int, fields: frozenset[str]) -> None:
+    """``on_commit`` callback: apply the bumps, or add them to the current batch."""
+    pending = _batch.get()
+    if pending is None:
+        apply_now(user_id, fields)
+    else:
+        pending.setdefault(user_id, set()).update(fields)
 
 
 def invalidate(
@@ -50,7 +100,7 @@ def invalidate(
     """Invalidate what ``event`` names for one user once the current transaction commits."""
     fields = generation_fields(event, object_ids)
     if fields and user_id:
-        transaction.on_commit(partial(apply_now, user_id, frozenset(fields)), using=using, robust=True)
+        transaction.on_commit(partial(_committed, user_id, frozenset(fields)), using=using, robust=True)
         log.debug("Scheduled %s for user %s", event, user_id)
 
 

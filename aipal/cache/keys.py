@@ -1,7 +1,8 @@
 """Every cached data set, declared once: its key template and TTL.
 
 A key reads ``{prefix}:{schema}:{run_id}:{u:<user>}:<template>[?<variant>]``, where
-``run_id`` names the Redis server's lifetime (see ``epoch``). The user's hash
+``run_id`` names the Redis server's lifetime (see ``epoch``): the client passes it in,
+so a key never reads the server identity behind the caller's back. The user's hash
 tag keeps all of one user's keys (entries, generation hash, fill locks) on one Redis
 Cluster slot, so the Lua scripts of ``client`` stay single-slot.
 
@@ -20,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
+from typing import NamedTuple
 
-from aipal.cache import epoch
 from aipal.cache.conf import cache_settings
 
 __all__ = [
@@ -39,13 +40,18 @@ __all__ = [
     "USER_GENERATION",
     "CacheKey",
     "CacheTTL",
+    "KeyNames",
     "KeySpec",
+    "app_key_pattern",
+    "generation_hash",
+    "user_base",
     "user_key_pattern",
 ]
 
 SCHEMA_VERSION = "v1"
 # The generation every key of a user carries: bumping it drops all of the user's entries.
 USER_GENERATION = "*user"
+GENERATION_HASH = "gen"
 
 _VARIANT_VALUE = re.compile(r"^[A-Za-z0-9_.:+~\-]{1,64}$")
 _MAX_ID = 2**63 - 1
@@ -110,9 +116,8 @@ def _variant(params: Mapping[str, object] | None) -> str:
     return "&".join(parts)
 
 
-def user_tag(user_id: int) -> str:
-    """Return the key part naming one user (also the Redis Cluster hash tag)."""
-    run_id = epoch.current() or epoch.NO_RUN_ID
+def user_base(run_id: str, user_id: int) -> str:
+    """Return the part every key of one user starts with (its hash tag included)."""
     return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{run_id}:{{u:{_valid_id(user_id)}}}"
 
 
@@ -132,9 +137,22 @@ def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[\]\\])", r"\\\1", text)
 
 
+class KeyNames(NamedTuple):
+    """The Redis keys of one cached response under one server lifetime."""
+
+    entry: str
+    generations: str
+    fill_lock: str
+
+
 @dataclass(frozen=True)
 class CacheKey:
-    """The concrete key of one cached response, with its generation hash and fields."""
+    """One cached response: its data set, user, object and variant.
+
+    ``names(run_id)`` spells its Redis keys for one server lifetime (see ``epoch``):
+    the user's part is built once and the entry, generation hash and fill lock derive
+    from it.
+    """
 
     spec: KeySpec
     user_id: int
@@ -145,19 +163,15 @@ class CacheKey:
         if self.spec.object_param is not None:
             _valid_id(self.object_id)
 
-    @property
-    def entry(self) -> str:
-        path = self.spec.template.format(**{self.spec.object_param: self.object_id} if self.spec.object_param else {})
-        key = f"{user_tag(self.user_id)}:{path}"
-        return f"{key}?{self.variant}" if self.variant else key
-
-    @property
-    def generations(self) -> str:
-        return generation_hash(self.user_id)
-
-    @property
-    def fill_lock(self) -> str:
-        return f"{self.entry}#lock"
+    def names(self, run_id: str) -> KeyNames:
+        base = user_base(run_id, self.user_id)
+        path = (
+            self.spec.template.format(**{self.spec.object_param: self.object_id})
+            if self.spec.object_param
+            else self.spec.template
+        )
+        entry = f"{base}:{path}?{self.variant}" if self.variant else f"{base}:{path}"
+        return KeyNames(entry, f"{base}:{GENERATION_HASH}", f"{entry}#lock")
 
     @property
     def generation_fields(self) -> tuple[str, str]:
@@ -168,9 +182,9 @@ class CacheKey:
         return self.spec.ttl_seconds()
 
 
-def generation_hash(user_id: int) -> str:
+def generation_hash(run_id: str, user_id: int) -> str:
     """Return the key of the hash holding one user's generations."""
-    return f"{user_tag(user_id)}:gen"
+    return f"{user_base(run_id, user_id)}:{GENERATION_HASH}"
 
 
 PROFILE = KeySpec("PROFILE", "profile", CacheTTL.USER_PROFILE)

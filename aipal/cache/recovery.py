@@ -5,15 +5,15 @@
 - ``ready``: after any Redis failure it saw, a process replays the whole outbox before
   it serves from Redis again, so it never serves an entry whose data changed while it
   could not reach Redis.
-- The drainer thread of every process replays rows other processes left (one process
-  cut off from Redis while the others are not) within ``OUTBOX_POLL_SECONDS``: the only
-  window in which another process may serve the old entry.
+- ``drain``, run by every process's maintenance thread (``background``), replays rows
+  other processes left (one process cut off from Redis while the others are not) within
+  ``OUTBOX_POLL_SECONDS``: the only window in which another process may serve the old
+  entry.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,18 +22,14 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from aipal.cache import client, stats
-from aipal.cache.conf import cache_settings
 
-__all__ = ["ensure_drainer", "ready", "record", "replay", "stop_drainer"]
+__all__ = ["drain", "ready", "record", "replay"]
 
 log = logging.getLogger(__name__)
 _REPLAY_BATCH = 500
 _lock = threading.Lock()
 _recorded = 0  # outbox rows this process wrote
 _clean_at = (0, 0)  # (client.failure_count(), _recorded) at the last complete replay
-_drainer_pid: int | None = None
-_drainer: threading.Thread | None = None
-_stop = threading.Event()
 
 
 def record(user_id: int, fields: Iterable[str]) -> None:
@@ -95,40 +91,13 @@ def ready() -> bool:
     return complete
 
 
-def ensure_drainer() -> None:
-    """Start this process's drainer thread once (after a fork too)."""
-    global _drainer_pid, _drainer
-    poll = cache_settings().outbox_poll_seconds
-    if poll <= 0 or _drainer_pid == os.getpid():
-        return
-    with _lock:
-        if _drainer_pid == os.getpid():
-            return
-        _drainer_pid = os.getpid()
-        _stop.clear()
-        _drainer = threading.Thread(target=_drain_forever, args=(poll,), name="cache-outbox-drainer", daemon=True)
-        _drainer.start()
-
-
-def stop_drainer() -> None:
-    """Stop this process's drainer thread (tests, shutdown)."""
-    global _drainer_pid, _drainer
-    _stop.set()
-    if _drainer is not None:
-        _drainer.join(5)
-    _drainer, _drainer_pid = None, None
-
-
-def _drain_forever(poll: float) -> None:
-    from django.db import connection
-
+def drain() -> None:
+    """Replay the outbox if it holds anything (the maintenance thread's job)."""
     from aipal.cache.models import PendingInvalidation
 
-    while not _stop.wait(poll):
-        try:
-            close_old_connections()
-            if PendingInvalidation.objects.exists():
-                replay()
-        except DatabaseError as exc:
-            log.warning("Outbox drainer cannot read the database: %s", exc)
-    connection.close()
+    try:
+        close_old_connections()
+        if PendingInvalidation.objects.exists():
+            replay()
+    except DatabaseError as exc:
+        log.warning("Outbox drainer cannot read the database: %s", exc)

@@ -1,15 +1,15 @@
 """Counters of what the cache did: Prometheus metrics per process, totals shared in Redis.
 
 Hits and misses are counted in Prometheus (``cache_hits_total``, ...) and in a local
-tally that is added to a Redis hash at most once a second, so cache-health's
-``hit_rate`` covers every process of the deployment without a Redis call per hit.
+tally that the maintenance thread (``background``) adds to a Redis hash once a second,
+so cache-health's ``hit_rate`` covers every process of the deployment and counting
+never adds a round trip to a request.
 """
 
 from __future__ import annotations
 
 import atexit
 import threading
-import time
 from collections import Counter as Tally
 
 from prometheus_client import Counter, Gauge
@@ -22,6 +22,7 @@ __all__ = [
     "record_hit",
     "record_invalidation",
     "record_miss",
+    "flush",
     "shared_totals",
     "snapshot",
 ]
@@ -34,12 +35,10 @@ INVALIDATIONS = Counter("cache_invalidations", "Invalidations by outcome.", ["ou
 INVALIDATION_LAG = Gauge("cache_invalidation_lag_ms", "Last delay from commit to applied invalidation.")
 BREAKER_OPEN = Gauge("cache_breaker_open", "1 while the Redis circuit breaker is open.")
 
-_FLUSH_EVERY = 1.0
 _TOTALS_TTL_SECONDS = 7 * 24 * 3600
 _lock = threading.Lock()
 _local = Tally()  # everything since process start, for cache_stats and tests
 _unflushed = Tally()  # hits/misses not yet added to the shared Redis totals
-_last_flush = 0.0
 
 
 def _count(name: str) -> None:
@@ -52,13 +51,11 @@ def _count(name: str) -> None:
 def record_hit(family: str) -> None:
     CACHE_HITS.labels(family).inc()
     _count("hits")
-    flush_if_due()
 
 
 def record_miss(family: str) -> None:
     CACHE_MISSES.labels(family).inc()
     _count("misses")
-    flush_if_due()
 
 
 def record_bypass(family: str) -> None:
@@ -92,16 +89,11 @@ def shared_totals_key() -> str:
     return f"{cache_settings().key_prefix}:stats"
 
 
-def flush_if_due(force: bool = False) -> None:
-    """Add this process's new hits/misses to the shared totals, at most once a second."""
-    global _last_flush
-    now = time.monotonic()
+def flush() -> None:
+    """Add this process's new hits/misses to the shared totals (kept for later if Redis fails)."""
     with _lock:
-        if not force and now - _last_flush < _FLUSH_EVERY:
-            return
         pending = dict(_unflushed)
         _unflushed.clear()
-        _last_flush = now
     if not pending:
         return
     from aipal.cache import client
@@ -124,10 +116,10 @@ def shared_totals() -> dict[str, int]:
     """Return hits and misses summed over every process (this one flushed first)."""
     from aipal.cache import client
 
-    flush_if_due(force=True)
+    flush()
     raw = client.guarded(lambda r: r.hgetall(shared_totals_key()))
     return {k.decode(): int(v) for k, v in raw.items()}
 
 
 # A recycled worker must not take its last second of counts with it.
-atexit.register(flush_if_due, force=True)
+atexit.register(flush)

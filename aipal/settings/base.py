@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "aipal.cache.middleware.InvalidationBatchMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,6 +149,10 @@ AIPAL_CACHE = {
     "TTL_JITTER": 0.1,
     # How often each process replays invalidations that failed elsewhere (0: never).
     "OUTBOX_POLL_SECONDS": env.float("CACHE_OUTBOX_POLL_SECONDS", default=0.5),
+    # How often each process adds its hit/miss tallies to the totals shared in Redis (0: never).
+    "STATS_FLUSH_SECONDS": 1.0,
+    # Bodies of at least this many bytes are stored zlib-compressed (0: never).
+    "COMPRESS_MIN_BYTES": env.int("CACHE_COMPRESS_MIN_BYTES", default=1024),
 }
 
 # --- REST framework -------------------------------------------------------------

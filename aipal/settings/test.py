@@ -50,7 +50,7 @@ CACHES = {
         },
     }
 }
-# No drainer thread by default: tests replay the outbox themselves or turn it on.
+# No maintenance thread by default: tests replay the outbox and flush statistics themselves.
 AIPAL_CACHE = {
     **AIPAL_CACHE,
     "KEY_PREFIX": CACHE_KEY_PREFIX,
@@ -58,4 +58,5 @@ AIPAL_CACHE = {
     "EMBEDDED": False,  # the tests' fakeredis is theirs, not a server's private cache
     "ENABLED": True,
     "OUTBOX_POLL_SECONDS": 0,
+    "STATS_FLUSH_SECONDS": 0,
 }

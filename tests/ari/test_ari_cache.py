@@ -126,7 +126,7 @@ def test_default_reads_warm_what_the_views_serve(snap, api, user):
     snap(user=user, timestamp=at(0))
     reads = selectors.default_reads(user_id=user.id)
     assert len(reads) == 3
-    assert len({read.key.entry for read in reads}) == 3
+    assert len({read.key for read in reads}) == 3
     for read in reads:
         get_or_fill(read.key, read.load)
     for url in cached_urls(user.id):

@@ -16,6 +16,10 @@ from aipal.cache.keys import GOAL_LIST, PROFILE
 pytestmark = pytest.mark.django_db
 
 
+def _names(key):  # type: ignore[no-untyped-def]
+    return key.names(client.server_run_id())
+
+
 def _key(user_id: int = 1):
     return GOAL_LIST.key(user_id=user_id, variant={"status": "active", "limit": 100})
 
@@ -32,11 +36,12 @@ def test_miss_then_hit_returns_the_same_bytes():
 def test_stored_value_is_stamped_json_never_a_pickle():
     key = _key()
     get_or_fill(key, lambda: {"a": [1, 2]})
-    raw = client.redis_client().get(key.entry)
-    stamp, _, body = raw.partition(b"\n")
+    raw = client.redis_client().get(_names(key).entry)
+    stamp, etag, body = raw.split(b"\n", 2)
     assert not raw.startswith(b"\x80")  # pickle protocol 2+ marker
     assert json.loads(body) == {"a": [1, 2]}
     assert stamp and b"," in stamp
+    assert etag.startswith(b'"') and etag.endswith(b'"')
 
 
 def test_a_bump_makes_every_variant_unreadable_in_one_step():
@@ -59,7 +64,7 @@ def test_fill_race_a_fill_read_before_a_write_is_never_served():
     assert miss.body is None and miss.holds_lock
     old_body = b'["old row"]'
     apply_now(1, generation_fields(CacheEvent.GOAL_CREATED))  # the concurrent write commits
-    assert client.fill(key, miss.stamp, old_body, 60_000, token) is False
+    assert client.fill(key, miss.stamp, old_body, '"e"', 60_000, token) is False
     assert client.read(key, client.new_token()).body is None
 
 
@@ -81,7 +86,7 @@ def test_lost_generation_hash_is_treated_as_new_not_reset():
     """An evicted generation hash must not let an entry stamped with an old value match."""
     key = PROFILE.key(user_id=3)
     get_or_fill(key, lambda: {"v": 1})
-    client.redis_client().delete(key.generations)  # eviction under allkeys-lru
+    client.redis_client().delete(_names(key).generations)  # eviction under allkeys-lru
     assert get_or_fill(key, lambda: {"v": 2}).status == CacheStatus.MISS
 
 
@@ -98,14 +103,14 @@ def test_a_loader_error_releases_the_fill_lock():
     key = _key()
     with pytest.raises(RuntimeError):
         get_or_fill(key, lambda: (_ for _ in ()).throw(RuntimeError("db down")))
-    assert client.redis_client().get(key.fill_lock) is None
+    assert client.redis_client().get(_names(key).fill_lock) is None
 
 
 def test_disabled_cache_bypasses(settings):
     settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "ENABLED": False}
     served = get_or_fill(_key(), lambda: [1])
     assert served.status == CacheStatus.BYPASS
-    assert client.redis_client().get(_key().entry) is None
+    assert client.redis_client().get(_names(_key()).entry) is None
 
 
 def test_redis_down_serves_the_loader_and_opens_the_breaker(dead_redis):

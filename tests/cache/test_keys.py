@@ -34,7 +34,7 @@ def test_variant_values_that_could_shape_a_pattern_are_refused(value):
 def test_every_key_starts_with_the_prefix_and_names_its_user():
     prefix = cache_settings().key_prefix
     key = GOAL_LIST.key(user_id=42, variant={"status": "active", "limit": 100})
-    for name in (key.entry, key.generations, key.fill_lock):
+    for name in key.names("r1"):
         assert name.startswith(f"{prefix}:")
         assert "{u:42}" in name
     assert app_key_pattern().startswith(prefix)
@@ -43,15 +43,16 @@ def test_every_key_starts_with_the_prefix_and_names_its_user():
 def test_two_users_never_share_a_key():
     a = GOAL_LIST.key(user_id=1, variant={"status": "active", "limit": 100})
     b = GOAL_LIST.key(user_id=11, variant={"status": "active", "limit": 100})
-    assert a.entry != b.entry and a.generations != b.generations
-    assert not b.entry.startswith(user_key_pattern(1).rstrip("*"))
+    a_names, b_names = a.names("r1"), b.names("r1")
+    assert a_names.entry != b_names.entry and a_names.generations != b_names.generations
+    assert not b_names.entry.startswith(user_key_pattern(1).rstrip("*"))
 
 
 def test_variants_are_canonical_and_distinct():
     one = GOAL_LIST.key(user_id=1, variant={"status": "active", "limit": 100})
     same = GOAL_LIST.key(user_id=1, variant={"limit": 100, "status": "active"})
     other = GOAL_LIST.key(user_id=1, variant={"status": "all", "limit": 100})
-    assert one.entry == same.entry != other.entry
+    assert one.names("r1").entry == same.names("r1").entry != other.names("r1").entry
 
 
 def test_every_spec_has_a_ttl_within_the_seed_table():

@@ -10,5 +10,5 @@ from aipal.cache import client, stats
 @pytest.fixture
 def fresh_totals():
     """Start the shared hit/miss totals at zero (earlier tests may have left counts unflushed)."""
-    stats.flush_if_due(force=True)
+    stats.flush()
     client.guarded(lambda r: r.delete(stats.shared_totals_key()))

@@ -26,7 +26,7 @@ def test_every_default_read_is_cached_after_warming(user):
     for source in warming.read_sources():
         for read in source(user_id=user.id):
             cached = client.read(read.key, client.new_token()).body is not None
-            assert cached or read.key.spec.name == "ARI_LATEST", read.key.entry
+            assert cached or read.key.spec.name == "ARI_LATEST", read.key
     again = warming.warm_user(user.id)
     assert (again.filled, again.already_cached) == (0, report.filled)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from aipal.cache import client, epoch, recovery
+from aipal.cache import background, client, epoch
 from tests.conftest import free_port, point_cache_at
 
 
@@ -70,6 +70,6 @@ def app_on(settings):
         point_cache_at(settings, url)
 
     yield point
-    recovery.stop_drainer()
+    background.stop()
     client.reset_breaker()
     epoch.forget()

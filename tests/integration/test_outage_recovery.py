@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from aipal.cache import client, recovery
+from aipal.cache import background, client, recovery
 from aipal.cache.models import PendingInvalidation
 from goals.models import Goal
 from tests.conftest import client_for, free_port
@@ -88,7 +88,7 @@ def test_other_processes_drain_the_outbox_within_the_poll_interval(redis_server,
     assert (stale.json()["description"], stale["X-Cache"]) == ("v1", "HIT")  # the accepted window
 
     settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "OUTBOX_POLL_SECONDS": 0.1}
-    recovery.ensure_drainer()
+    background.ensure_started()
     deadline = time.monotonic() + 5
     while PendingInvalidation.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -104,13 +104,13 @@ def test_atomic_requests_invalidate_after_the_request_commits(monkeypatch):
     api.get(url)
 
     in_transaction_when_applied = []
-    original = invalidation.apply_now
+    original = invalidation.apply_all
 
-    def recording(user_id, fields):  # type: ignore[no-untyped-def]
+    def recording(per_user):  # type: ignore[no-untyped-def]
         in_transaction_when_applied.append(connection.in_atomic_block)
-        return original(user_id, fields)
+        return original(per_user)
 
-    monkeypatch.setattr(invalidation, "apply_now", recording)
+    monkeypatch.setattr(invalidation, "apply_all", recording)
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
     response = api.patch(url, {"description": "after"}, format="json")
     assert response.status_code == 200

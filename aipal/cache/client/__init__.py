@@ -13,12 +13,14 @@ from aipal.cache.client.guard import (
     guarded,
     redis_client,
     reset_breaker,
+    server_run_id,
 )
 from aipal.cache.client.scripts import (
     GENERATION_TTL_SECONDS,
     ReadResult,
     bump_generations,
     fill,
+    lua_script,
     new_token,
     read,
     release_lock,
@@ -35,6 +37,7 @@ __all__ = [
     "failure_count",
     "fill",
     "guarded",
+    "lua_script",
     "new_token",
     "ping",
     "probe",
@@ -44,4 +47,5 @@ __all__ = [
     "reset_breaker",
     "scan_delete",
     "scan_keys",
+    "server_run_id",
 ]

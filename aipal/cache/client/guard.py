@@ -1,8 +1,8 @@
 """The error policy of every Redis call: the circuit breaker, failure counting, logging.
 
-Every call goes through ``guarded``: a Redis error or an open breaker becomes
-``CacheUnavailable``, is logged (at most once per ``_LOG_EVERY`` seconds) and counted,
-and the caller falls back to the database. While the breaker is open no request
+Every call goes through ``guarded``: a Redis error, an open breaker or a server restart
+seen during the call becomes ``CacheUnavailable``, is logged (at most once per
+``_LOG_EVERY`` seconds) and counted, and the caller falls back to the database. While the breaker is open no request
 waits on Redis; each failed trial doubles the pause, up to a ceiling.
 """
 
@@ -124,10 +124,24 @@ def _log_failure(exc: BaseException) -> None:
         log.error("Redis call failed: %s", exc)
 
 
-def guarded(operation: Callable[[Redis], T]) -> T:
-    """Run one Redis operation through the breaker; any failure becomes CacheUnavailable."""
+def server_run_id() -> str:
+    """Return the run_id of the Redis server's current lifetime, asking it once per process."""
+    run_id = epoch.current()
+    if run_id is None:
+        guarded(epoch.learn)
+        run_id = epoch.current() or epoch.NO_RUN_ID
+    return run_id
+
+
+def guarded(operation: Callable[[Redis], T], *, run_id: str | None = None) -> T:
+    """Run one Redis operation through the breaker; any failure becomes CacheUnavailable.
+
+    An operation whose keys name a server lifetime passes that ``run_id``: a restart is
+    seen by the reconnection that precedes the command, so a different run_id after the
+    call means the keys named the previous lifetime, and the result is discarded.
+    """
     try:
-        return breaker().call(operation, redis_client())
+        result = breaker().call(operation, redis_client())
     except pybreaker.CircuitBreakerError as exc:
         _record_failure()
         raise CacheUnavailable("circuit breaker open") from exc
@@ -139,20 +153,7 @@ def guarded(operation: Callable[[Redis], T]) -> T:
         _record_failure()
         _log_failure(exc)
         raise CacheUnavailable(str(exc)) from exc
-
-
-def in_one_epoch(operation: Callable[[], T]) -> T:
-    """Run an operation whose keys name the server's lifetime; discard it if Redis restarted.
-
-    Keys are built inside ``operation`` from ``epoch.current()``. A restart is seen by
-    the reconnection that precedes the command, so a changed run_id after the call
-    means the keys named the previous lifetime: the result cannot be trusted.
-    """
-    if epoch.current() is None:
-        guarded(epoch.learn)
-    before = epoch.current()
-    result = operation()
-    if epoch.current() != before:
+    if run_id is not None and epoch.current() != run_id:
         _record_failure()
         raise CacheUnavailable("Redis restarted during the call")
     return result

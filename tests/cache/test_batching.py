@@ -1,0 +1,97 @@
+"""A write request invalidates in one Redis round trip, however many rows and events it
+touches; a rolled-back savepoint's bumps are dropped."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from rest_framework.test import APIClient
+
+from aipal.cache import client
+from aipal.cache.invalidation import batched
+from aipal.cache.keys import generation_hash
+from goals.models import Goal
+from tasks.models import Task
+from tests.api.factories import GoalFactory, TaskFactory
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+# Real commits: on_commit callbacks run inside the request, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _generations(user_id: int) -> dict[bytes, bytes]:
+    return client.redis_client().hgetall(generation_hash(client.server_run_id(), user_id))
+
+
+def _token_client(user) -> APIClient:  # type: ignore[no-untyped-def]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=client_for(user)._credentials["HTTP_AUTHORIZATION"])
+    return api
+
+
+@pytest.fixture(params=[False, True], ids=["autocommit", "atomic-requests"])
+def atomic_requests(request, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", request.param)
+    return request.param
+
+
+def test_deleting_a_goal_with_tasks_costs_one_round_trip(atomic_requests, redis_round_trips):
+    user = UserFactory()
+    goal = GoalFactory(user=user)
+    TaskFactory.create_batch(5, user=user, goal=goal)
+    api = _token_client(user)
+    assert api.get(f"/api/users/{user.id}/goals/{goal.id}").status_code == 200  # pool and epoch warm
+    before = _generations(user.id)
+    redis_round_trips.clear()
+
+    assert api.delete(f"/api/users/{user.id}/goals/{goal.id}").status_code == 204
+
+    assert len(redis_round_trips) == 1, redis_round_trips
+    after = _generations(user.id)
+    changed = {field for field in after if after[field] != before.get(field)}
+    task_ids = Task.objects.filter(user=user).values_list("id", flat=True)
+    assert changed >= {b"GOAL_LIST", b"TASK_LIST", b"DASHBOARD", f"GOAL_DETAIL:{goal.id}".encode()}
+    assert {f"TASK_DETAIL:{t}".encode() for t in task_ids} <= changed
+
+
+def test_a_profile_patch_touching_two_rows_costs_one_round_trip(atomic_requests, redis_round_trips):
+    user = UserFactory()
+    api = _token_client(user)
+    assert api.get(f"/api/users/{user.id}").status_code == 200
+    redis_round_trips.clear()
+    response = api.patch(f"/api/users/{user.id}", {"email": "new@example.com", "display_name": "N"}, format="json")
+    assert response.status_code == 200
+    assert len(redis_round_trips) == 1, redis_round_trips
+
+
+def test_a_rolled_back_savepoint_drops_its_bumps(redis_round_trips):
+    kept, dropped = UserFactory(), UserFactory()
+    client.server_run_id()
+    before = _generations(dropped.id)
+    redis_round_trips.clear()
+    with batched():
+        with transaction.atomic():
+            Goal.objects.create(user=kept, description="kept")
+            try:
+                with transaction.atomic():
+                    Goal.objects.create(user=dropped, description="rolled back")
+                    raise RuntimeError("abort the savepoint")
+            except RuntimeError:
+                pass
+    assert len(redis_round_trips) == 1
+    assert b"GOAL_LIST" in _generations(kept.id)
+    assert _generations(dropped.id) == before
+
+
+def test_bumps_of_several_transactions_in_one_block_share_the_round_trip(redis_round_trips):
+    users = UserFactory.create_batch(3)
+    client.server_run_id()
+    redis_round_trips.clear()
+    with batched():
+        for user in users:
+            with transaction.atomic():
+                Goal.objects.create(user=user, description="g")
+        assert redis_round_trips == []  # nothing leaves before the block ends
+    assert len(redis_round_trips) == 1
+    assert all(b"GOAL_LIST" in _generations(user.id) for user in users)
