@@ -27,11 +27,12 @@ INTEGRATION_TESTS = AIPAL_TEST_BACKENDS=real DATABASE_URL='$(DATABASE_URL)' REDI
 
 # Printed by `make run`: the demo logins, and a token to try the API with.
 define DEMO_LOGINS_PY
-from rest_framework.authtoken.models import Token
+from django.contrib.auth import get_user_model
+from aipal.accounts.tokens import issue
 from cachehealth.demo import ADMIN_PASSWORD, DEMO_PASSWORD
-token = Token.objects.filter(user__username="alice").first()
+alice = get_user_model().objects.filter(username="alice").first()
 print(f"Demo logins: admin / {ADMIN_PASSWORD} (staff, also /admin/), alice / {DEMO_PASSWORD}")
-print(f"Token of alice: {token.key if token else '(no user alice)'}")
+print(f"A new token of alice: {issue(alice)[0] if alice else '(no user alice)'}")
 endef
 
 .PHONY: help install run test test-unit test-integration lint format bench clean distclean

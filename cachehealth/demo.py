@@ -19,9 +19,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from aipal.accounts.services import user_create
+from aipal.accounts.tokens import issue
 from ari.models import DIMENSIONS, TaskComplexity
 from ari.services import snapshot_create
 from goals.models import ComplexityLevel, GoalStatus
@@ -84,13 +84,9 @@ class SeededAccount:
     username: str
     user_id: int
     password: str
-    token: str
+    token: str | None  # issued for accounts created now; tokens are stored hashed, never shown again
     created: bool
     is_staff: bool
-
-
-def _token(user: AbstractUser) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
 
 
 def _seed_ari(user_id: int, rng: random.Random) -> None:
@@ -150,7 +146,8 @@ def _seed_admin() -> SeededAccount:
     if created:
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
-    return SeededAccount(ADMIN_USERNAME, admin.pk, ADMIN_PASSWORD, _token(admin), created, admin.is_staff)
+    token = issue(admin)[0] if created else None
+    return SeededAccount(ADMIN_USERNAME, admin.pk, ADMIN_PASSWORD, token, created, admin.is_staff)
 
 
 @transaction.atomic
@@ -162,10 +159,12 @@ def _seed_user(demo: DemoUser, rng: random.Random) -> SeededAccount:
         learning_style=demo.learning_style,
         preferences=demo.preferences,
     )
+    token = None
     if created:
         _seed_ari(user.pk, rng)
         _seed_goals_and_tasks(user.pk, rng)
-    return SeededAccount(demo.username, user.pk, DEMO_PASSWORD, _token(user), created, user.is_staff)
+        token = issue(user)[0]
+    return SeededAccount(demo.username, user.pk, DEMO_PASSWORD, token, created, user.is_staff)
 
 
 def seed_demo(*, seed: int = 42) -> list[SeededAccount]:

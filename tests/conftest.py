@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.test import TestCase
+from knox.models import AuthToken
 from redis.connection import AbstractConnection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from aipal.cache import client as cache_client
@@ -116,8 +116,8 @@ class CommittingAPIClient(APIClient):
 
 def client_for(user) -> CommittingAPIClient:  # type: ignore[no-untyped-def]
     api = CommittingAPIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api
 
 

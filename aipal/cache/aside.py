@@ -105,7 +105,8 @@ def get_or_fill(key: CacheKey, loader: Callable[[], Any]) -> Served:
         if result.holds_lock:
             _quietly(client.release_lock, key, token)
         raise
-    _quietly(client.fill, key, result.stamp, body, etag, ttl_ms(key), token)
+    value = encoding.entry_value(body, etag, compress_min_bytes=cache_settings().compress_min_bytes)
+    _quietly(client.fill, key, result.stamp, value, ttl_ms(key), token)
     stats.record_miss(key.spec.name)
     return Served(body, etag, CacheStatus.MISS)
 

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from django.utils.functional import Promise
 
-__all__ = ["COMPRESSED", "etag", "json_bytes", "restored", "stored"]
+__all__ = ["COMPRESSED", "entry_value", "etag", "json_bytes", "restored", "stored"]
 
 # A stored body starting with this byte is zlib data; JSON never starts with it.
 COMPRESSED = b"z"
@@ -53,6 +53,11 @@ def stored(body: bytes, *, compress_min_bytes: int) -> bytes:
         return body
     packed = zlib.compress(body, _ZLIB_LEVEL)
     return COMPRESSED + packed if len(packed) + 1 < len(body) else body
+
+
+def entry_value(body: bytes, etag: str, *, compress_min_bytes: int) -> bytes:
+    """Return what a cache entry holds after its stamp: ``<etag>\n<stored body>``."""
+    return etag.encode() + b"\n" + stored(body, compress_min_bytes=compress_min_bytes)
 
 
 def restored(payload: bytes) -> bytes:

@@ -16,6 +16,7 @@ from aipal.cache.keys import (
     ALL_SPECS,
     ARI_HISTORY,
     ARI_LATEST,
+    AUTH_TOKEN,
     DASHBOARD,
     GOAL_DETAIL,
     GOAL_LIST,
@@ -35,6 +36,8 @@ class CacheEvent(StrEnum):
     GOAL_UPDATED = "GOAL_UPDATED"
     TASK_COMPLETED = "TASK_COMPLETED"
     USER_UPDATED = "USER_UPDATED"
+    # Internal, not in API.md's table: a token deleted (logout, new password, deactivation).
+    TOKENS_REVOKED = "TOKENS_REVOKED"
 
 
 EVENT_TABLE: Mapping[CacheEvent, tuple[KeySpec, ...]] = {
@@ -43,6 +46,7 @@ EVENT_TABLE: Mapping[CacheEvent, tuple[KeySpec, ...]] = {
     CacheEvent.GOAL_UPDATED: (GOAL_DETAIL, GOAL_LIST, DASHBOARD),
     CacheEvent.TASK_COMPLETED: (TASK_DETAIL, TASK_LIST, GOAL_DETAIL, GOAL_LIST, DASHBOARD),
     CacheEvent.USER_UPDATED: ALL_SPECS,
+    CacheEvent.TOKENS_REVOKED: (AUTH_TOKEN,),
 }
 
 
@@ -102,6 +106,12 @@ MODEL_RULES: tuple[ModelRule, ...] = (
         on_create=CacheEvent.USER_UPDATED,
         on_change=CacheEvent.USER_UPDATED,
         on_delete=CacheEvent.USER_UPDATED,
+    ),
+    ModelRule(
+        "knox.AuthToken",
+        on_create=None,
+        on_change=CacheEvent.TOKENS_REVOKED,
+        on_delete=CacheEvent.TOKENS_REVOKED,
     ),
     ModelRule(
         "auth.User",

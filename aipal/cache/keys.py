@@ -27,6 +27,7 @@ from aipal.cache.conf import cache_settings
 
 __all__ = [
     "ALL_SPECS",
+    "AUTH_TOKEN",
     "ARI_HISTORY",
     "ARI_LATEST",
     "DASHBOARD",
@@ -196,6 +197,9 @@ GOAL_LIST = KeySpec("GOAL_LIST", "goals:list", CacheTTL.GOAL_DETAILS)
 GOAL_DETAIL = KeySpec("GOAL_DETAIL", "goals:{goal}", CacheTTL.GOAL_DETAILS, object_param="goal")
 TASK_LIST = KeySpec("TASK_LIST", "tasks:list", CacheTTL.TASK_STATUS)
 TASK_DETAIL = KeySpec("TASK_DETAIL", "tasks:{task}", CacheTTL.TASK_STATUS, object_param="task")
+# Not a response: the record of one token (variant ``t=<hash>``) that lets a hit check it
+# without the database (see aipal.accounts.tokens). TTL: CACHE_TTL_SECONDS, at most the token's life.
+AUTH_TOKEN = KeySpec("AUTH_TOKEN", "auth")
 
 ALL_SPECS: tuple[KeySpec, ...] = (
     PROFILE,
@@ -207,4 +211,5 @@ ALL_SPECS: tuple[KeySpec, ...] = (
     GOAL_DETAIL,
     TASK_LIST,
     TASK_DETAIL,
+    AUTH_TOKEN,
 )

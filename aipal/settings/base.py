@@ -5,9 +5,11 @@ reads its own knobs from the one namespaced dict ``AIPAL_CACHE`` (see
 ``aipal.cache.conf``), so tests can override them with ``settings`` fixtures.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
@@ -33,7 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_prometheus",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "aipal.cache",
     "aipal.accounts",
@@ -158,7 +160,7 @@ AIPAL_CACHE = {
 # --- REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "aipal.accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -170,6 +172,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aipal.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# Tokens (django-rest-knox): one per login, stored as a hash, expiring TOKEN_TTL_HOURS after
+# they were issued (0: never); logout, a new password and deactivation revoke them.
+TOKEN_TTL_HOURS = env.float("TOKEN_TTL_HOURS", default=24.0)
+if TOKEN_TTL_HOURS < 0:
+    raise ImproperlyConfigured(f"TOKEN_TTL_HOURS must be 0 (never expire) or more, got {TOKEN_TTL_HOURS}.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS) if TOKEN_TTL_HOURS else None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from aipal.accounts.models import Profile
 from tests.api.helpers import PROFILE_FIELDS, assert_error_shape, goals_url, parse_time, tasks_url, user_url
@@ -30,7 +30,7 @@ def test_token_login_returns_a_working_token(anon_api, user, path):
 
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json"
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "expires_at"}
     me = token_client(response.json()["token"]).get("/api/users/me")
     assert me.status_code == 200
     assert me.json()["id"] == user.id
@@ -68,7 +68,7 @@ def test_token_login_accepts_a_form(anon_api, user):
     response = anon_api.post("/api/auth/token/", {"username": user.username, "password": PASSWORD})
 
     assert response.status_code == 200
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "expires_at"}
 
 
 def test_token_login_of_an_inactive_user_is_400(anon_api, user):
@@ -91,7 +91,7 @@ def test_logout_revokes_the_token_at_once(api, user, path):
 
     assert response.status_code == 204
     assert response.content == b""
-    assert not Token.objects.filter(user=user).exists()
+    assert not AuthToken.objects.filter(user=user).exists()
     after = api.get("/api/users/me")
     assert after.status_code == 401
     assert after["WWW-Authenticate"] == "Token"

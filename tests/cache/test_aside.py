@@ -64,7 +64,7 @@ def test_fill_race_a_fill_read_before_a_write_is_never_served():
     assert miss.body is None and miss.holds_lock
     old_body = b'["old row"]'
     apply_now(1, generation_fields(CacheEvent.GOAL_CREATED))  # the concurrent write commits
-    assert client.fill(key, miss.stamp, old_body, '"e"', 60_000, token) is False
+    assert client.fill(key, miss.stamp, b'"e"\n' + old_body, 60_000, token) is False
     assert client.read(key, client.new_token()).body is None
 
 

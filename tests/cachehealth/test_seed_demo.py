@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from ari.models import ARISnapshot
 from goals.models import Goal
@@ -44,17 +44,24 @@ def test_seed_creates_accounts_and_data():
         tasks = Task.objects.filter(user=user)
         assert set(tasks.values_list("status", flat=True)) == {"pending", "running", "completed", "failed"}
         assert tasks.filter(goal__isnull=False).exists() and tasks.filter(goal__isnull=True).exists()
-    for token in Token.objects.all():
-        assert f"token={token.key}" in output
+    assert output.count("token=") == 4
+    assert AuthToken.objects.count() == 4  # one per created account, shown once
+
+
+def test_printed_tokens_work(anon_api):
+    output = seed()
+    token = next(part.removeprefix("token=") for part in output.split() if part.startswith("token="))
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert anon_api.get("/api/users/me").status_code == 200
 
 
 def test_seed_is_idempotent():
     seed()
     before = counts()
-    tokens = set(Token.objects.values_list("key", flat=True))
+    tokens = set(AuthToken.objects.values_list("digest", flat=True))
     output = seed()
     assert counts() == before
-    assert set(Token.objects.values_list("key", flat=True)) == tokens
+    assert set(AuthToken.objects.values_list("digest", flat=True)) == tokens
     assert "(created)" not in output
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -37,6 +37,26 @@ def _has_profile(user: Any) -> bool:
     except get_user_model().profile.RelatedObjectDoesNotExist:
         return False
     return True
+
+
+class LoginSerializer(serializers.Serializer):
+    """``{"username", "password"}``: the user they name, if active; else a 400."""
+
+    username = serializers.CharField(max_length=150, write_only=True)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = authenticate(self.context.get("request"), username=attrs["username"], password=attrs["password"])
+        if user is None:  # unknown, wrong password or inactive: one answer for all three
+            raise serializers.ValidationError("Unable to log in with provided credentials.", code="authorization")
+        return {"user": user}
+
+
+class TokenSerializer(serializers.Serializer):
+    """A new token (shown once) and when it expires (null: never)."""
+
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
 
 
 class ProfileUpdateSerializer(serializers.Serializer):

@@ -4,35 +4,51 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model, logout
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aipal.accounts import selectors, services
-from aipal.accounts.api.serializers import ProfileSerializer, ProfileUpdateSerializer, UserCreateSerializer
+from aipal.accounts import selectors, services, tokens
+from aipal.accounts.api.serializers import (
+    LoginSerializer,
+    ProfileSerializer,
+    ProfileUpdateSerializer,
+    TokenSerializer,
+    UserCreateSerializer,
+)
 from aipal.api.parsers import JSONParser
+from aipal.api.timefmt import iso
 from aipal.api.views import UserScopedView
 
 
-class TokenView(ObtainAuthToken):
-    """``POST {"username", "password"}`` -> ``{"token"}``; 400 on bad credentials."""
+class TokenView(APIView):
+    """``POST {"username", "password"}`` -> ``{"token", "expires_at"}``: a new token per login; 400 on bad
+    credentials."""
 
-    renderer_classes = APIView.renderer_classes
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
+
+    @extend_schema(request=LoginSerializer, responses=TokenSerializer)
+    def post(self, request: Request) -> Response:
+        serializer = LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, expires_at = tokens.issue(serializer.validated_data["user"])
+        return Response({"token": token, "expires_at": iso(expires_at)})
 
 
 class LogoutView(APIView):
-    """Revoke the token used for this request (and end a session, if any)."""
+    """Revoke the token used for this request, and no other (and end a session, if any)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
-        if request.auth is not None and hasattr(request.auth, "delete"):
+        if isinstance(request.auth, AuthToken):
             request.auth.delete()
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -72,11 +72,10 @@ def read(key: CacheKey, token: str) -> ReadResult:
     return ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])))
 
 
-def fill(key: CacheKey, stamp: str, body: bytes, etag: str, ttl_ms: int, token: str) -> bool:
-    """Store ``body`` under ``key`` unless a write changed its generations since ``stamp``."""
+def fill(key: CacheKey, stamp: str, value: bytes, ttl_ms: int, token: str = "") -> bool:
+    """Store ``value`` under ``key`` unless a write changed its generations since ``stamp``."""
     run_id = server_run_id()
     names = key.names(run_id)
-    value = etag.encode() + b"\n" + encoding.stored(body, compress_min_bytes=cache_settings().compress_min_bytes)
     keys = (names.entry, names.generations, names.fill_lock)
     args = (stamp, value, ttl_ms, token, *key.generation_fields)
     return bool(int(guarded(lambda r: _FILL(keys, args, client=r), run_id=run_id)))

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             role = "staff" if account.is_staff else "user"
             self.stdout.write(
                 f"{account.username:<8} id={account.user_id:<5} {role:<5} password={account.password} "
-                f"token={account.token} ({state})"
+                f"token={account.token or '(log in: POST /api/auth/token)'} ({state})"
             )
         created = sum(account.created for account in accounts)
         self.stdout.write(self.style.SUCCESS(f"Seeded {created} new accounts; {len(accounts) - created} existed."))
