@@ -1,4 +1,8 @@
-"""WSGI entry point: ``aipal.wsgi:application`` (gunicorn, mod_wsgi, ...)."""
+"""WSGI entry point: ``aipal.wsgi:application`` (gunicorn, mod_wsgi, ...).
+
+Django's application, behind the fast path that answers cached GETs from Redis
+(``aipal.fastpath``) and passes every other request on.
+"""
 
 import os
 
@@ -6,4 +10,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aipal.settings.local")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from aipal.fastpath import FastPath  # noqa: E402  (its modules need the apps loaded)
+
+application = FastPath(django_application)

@@ -15,8 +15,10 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from aipal.api.params import parse_query, query_params
 from aipal.api.permissions import IsOwnerOrStaff
 from aipal.cache.aside import CachedRead, get_or_fill
 
@@ -27,8 +29,30 @@ CACHED_VARY = ("Accept", "Authorization", "Cookie")
 class CachedResponseMixin:
     """For DRF views: answer a GET through the cache, JSON only.
 
+    A cached view declares ``cached_read(*, user_id, <object ids>, <query params>)``, the
+    selector's read for one request, and ``params_class``, the serializer of its query
+    string. ``read_for`` turns a path's ids and a query string into that read: the view
+    and the fast path both call it, so one request always names one key.
     The browsable API (any non-JSON renderer) is never served from the cache.
     """
+
+    params_class: type[Serializer] | None = None
+
+    @staticmethod
+    def cached_read(**kwargs: Any) -> CachedRead:
+        raise NotImplementedError("A cached view declares cached_read(*, user_id, ...).")
+
+    @classmethod
+    def read_for(cls, user_id: int, ids: dict[str, int], query_string: str) -> CachedRead | None:
+        """Return the read of one request, or None when its query string is invalid."""
+        params = parse_query(cls.params_class, query_string) if cls.params_class else {}
+        return None if params is None else cls.cached_read(user_id=user_id, **ids, **params)
+
+    def cached_get(self, request: Request, user_id: int) -> HttpResponseBase:
+        """Serve this view's cached GET (query string errors are 400)."""
+        ids = {name: int(value) for name, value in self.kwargs.items() if name != "user_id"}  # type: ignore[attr-defined]
+        params = query_params(self.params_class, request) if self.params_class else {}
+        return self.cached_response(request, self.cached_read(user_id=user_id, **ids, **params))
 
     def cached_response(self, request: Request, read: CachedRead) -> HttpResponseBase:
         if getattr(request, "accepted_renderer", None) is None or request.accepted_renderer.format != "json":

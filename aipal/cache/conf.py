@@ -29,6 +29,7 @@ class CacheSettings:
     outbox_poll_seconds: float
     compress_min_bytes: int
     stats_flush_seconds: float
+    fast_path: bool
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +52,7 @@ def cache_settings() -> CacheSettings:
         outbox_poll_seconds=float(raw.get("OUTBOX_POLL_SECONDS", 0.5)),
         compress_min_bytes=int(raw.get("COMPRESS_MIN_BYTES", 1024)),
         stats_flush_seconds=float(raw.get("STATS_FLUSH_SECONDS", 1.0)),
+        fast_path=bool(raw.get("FAST_PATH", True)),
     )
 
 

@@ -153,6 +153,8 @@ AIPAL_CACHE = {
     "OUTBOX_POLL_SECONDS": env.float("CACHE_OUTBOX_POLL_SECONDS", default=0.5),
     # How often each process adds its hit/miss tallies to the totals shared in Redis (0: never).
     "STATS_FLUSH_SECONDS": 1.0,
+    # Answer cached GETs in the WSGI wrapper (aipal.fastpath) before Django runs.
+    "FAST_PATH": env.bool("CACHE_FAST_PATH", default=True),
     # Bodies of at least this many bytes are stored zlib-compressed (0: never).
     "COMPRESS_MIN_BYTES": env.int("CACHE_COMPRESS_MIN_BYTES", default=1024),
 }

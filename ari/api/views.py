@@ -6,13 +6,12 @@ Views stay thin: query strings and bodies are validated by serializers, reads ar
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aipal.api.params import query_params
 from aipal.api.views import UserScopedView
 from ari import selectors, services
 from ari.api.serializers import (
@@ -25,9 +24,11 @@ from ari.api.serializers import (
 
 
 class SnapshotLatestView(UserScopedView):
+    cached_read = staticmethod(selectors.ari_latest_read)
+
     @extend_schema(responses=SnapshotSerializer)
-    def get(self, request: Request, user_id: str) -> HttpResponse | Response:
-        return self.cached_response(request, selectors.ari_latest_read(user_id=self.target_user_id))
+    def get(self, request: Request, user_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)
 
     @extend_schema(request=SnapshotWriteSerializer, responses={201: SnapshotSerializer})
     def post(self, request: Request, user_id: str) -> Response:
@@ -39,6 +40,9 @@ class SnapshotLatestView(UserScopedView):
 
 
 class SnapshotHistoryView(UserScopedView):
+    cached_read = staticmethod(selectors.ari_history_read)
+    params_class = HistoryParams
+
     @extend_schema(
         parameters=[
             OpenApiParameter("limit", int, description="1..1000, default 100"),
@@ -47,9 +51,8 @@ class SnapshotHistoryView(UserScopedView):
         ],
         responses=HistorySerializer,
     )
-    def get(self, request: Request, user_id: str) -> HttpResponse | Response:
-        params = query_params(HistoryParams, request)
-        return self.cached_response(request, selectors.ari_history_read(user_id=self.target_user_id, **params))
+    def get(self, request: Request, user_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)
 
 
 class SnapshotDetailView(UserScopedView):
@@ -61,6 +64,8 @@ class SnapshotDetailView(UserScopedView):
 
 
 class PredictionsView(UserScopedView):
+    cached_read = staticmethod(selectors.predictions_read)
+
     @extend_schema(responses=PredictionsSerializer)
-    def get(self, request: Request, user_id: str) -> HttpResponse | Response:
-        return self.cached_response(request, selectors.predictions_read(user_id=self.target_user_id))
+    def get(self, request: Request, user_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aipal.api.params import query_params
 from aipal.api.views import UserScopedView
 from goals import selectors, services
 from goals.api.serializers import GoalListParams, GoalSerializer, GoalWriteSerializer
 
 
 class GoalListView(UserScopedView):
+    cached_read = staticmethod(selectors.goal_list_read)
+    params_class = GoalListParams
+
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=["active", "completed", "abandoned", "all"]),
@@ -21,9 +24,8 @@ class GoalListView(UserScopedView):
         ],
         responses=GoalSerializer(many=True),
     )
-    def get(self, request: Request, user_id: str) -> Response:
-        params = query_params(GoalListParams, request)
-        return self.cached_response(request, selectors.goal_list_read(user_id=self.target_user_id, **params))
+    def get(self, request: Request, user_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)
 
     @extend_schema(request=GoalWriteSerializer, responses={201: GoalSerializer})
     def post(self, request: Request, user_id: str) -> Response:
@@ -35,10 +37,11 @@ class GoalListView(UserScopedView):
 
 
 class GoalDetailView(UserScopedView):
+    cached_read = staticmethod(selectors.goal_detail_read)
+
     @extend_schema(responses=GoalSerializer)
-    def get(self, request: Request, user_id: str, goal_id: str) -> Response:
-        read = selectors.goal_detail_read(user_id=self.target_user_id, goal_id=int(goal_id))
-        return self.cached_response(request, read)
+    def get(self, request: Request, user_id: str, goal_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)
 
     def _write(self, request: Request, goal_id: str, *, partial: bool) -> Response:
         goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aipal.api.params import query_params
 from aipal.api.views import UserScopedView
 from tasks import selectors, services
 from tasks.api.serializers import TaskCreateSerializer, TaskListParams, TaskSerializer, TaskWriteSerializer
@@ -15,6 +15,9 @@ from tasks.models import TaskStatus
 
 
 class TaskListView(UserScopedView):
+    cached_read = staticmethod(selectors.task_list_read)
+    params_class = TaskListParams
+
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=TaskStatus.values),
@@ -23,9 +26,8 @@ class TaskListView(UserScopedView):
         ],
         responses=TaskSerializer(many=True),
     )
-    def get(self, request: Request, user_id: str) -> Response:
-        params = query_params(TaskListParams, request)
-        return self.cached_response(request, selectors.task_list_read(user_id=self.target_user_id, **params))
+    def get(self, request: Request, user_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)
 
     @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
     def post(self, request: Request, user_id: str) -> Response:
@@ -38,10 +40,11 @@ class TaskListView(UserScopedView):
 class TaskDetailView(UserScopedView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
+    cached_read = staticmethod(selectors.task_detail_read)
+
     @extend_schema(responses=TaskSerializer)
-    def get(self, request: Request, user_id: str, task_id: str) -> Response:
-        read = selectors.task_detail_read(user_id=self.target_user_id, task_id=int(task_id))
-        return self.cached_response(request, read)
+    def get(self, request: Request, user_id: str, task_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)
 
     @extend_schema(request=TaskWriteSerializer, responses=TaskSerializer)
     def patch(self, request: Request, user_id: str, task_id: str) -> Response:

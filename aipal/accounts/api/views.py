@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model, logout
+from django.http import HttpResponseBase
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import status
@@ -68,9 +69,11 @@ class UserCreateView(APIView):
 class ProfileView(UserScopedView):
     """The profile of ``user_id``: cached GET, PATCH fires USER_UPDATED."""
 
+    cached_read = staticmethod(selectors.profile_read)
+
     @extend_schema(responses=ProfileSerializer)
-    def get(self, request: Request, user_id: str) -> Response:
-        return self.cached_response(request, selectors.profile_read(user_id=self.target_user_id))
+    def get(self, request: Request, user_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)
 
     @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
     def patch(self, request: Request, user_id: str) -> Response:
@@ -89,7 +92,7 @@ class MeView(ProfileView):
         return int(self.request.user.pk)
 
     @extend_schema(responses=ProfileSerializer)
-    def get(self, request: Request, user_id: str = "") -> Response:
+    def get(self, request: Request, user_id: str = "") -> HttpResponseBase:
         return super().get(request, user_id)
 
     @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)

@@ -18,12 +18,14 @@ from aipal.cache.client.guard import (
 from aipal.cache.client.scripts import (
     GENERATION_TTL_SECONDS,
     ReadResult,
+    ServeResult,
     bump_generations,
     fill,
     lua_script,
     new_token,
     read,
     release_lock,
+    serve,
 )
 from aipal.cache.client.server import ping, probe, scan_delete, scan_keys
 
@@ -31,6 +33,7 @@ __all__ = [
     "GENERATION_TTL_SECONDS",
     "CacheUnavailable",
     "ReadResult",
+    "ServeResult",
     "breaker",
     "breaker_resting",
     "bump_generations",
@@ -47,5 +50,6 @@ __all__ = [
     "reset_breaker",
     "scan_delete",
     "scan_keys",
+    "serve",
     "server_run_id",
 ]

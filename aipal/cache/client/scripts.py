@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from redis import Redis
 from redis.commands.core import Script
@@ -30,6 +31,8 @@ __all__ = [
     "new_token",
     "read",
     "release_lock",
+    "serve",
+    "ServeResult",
 ]
 
 # A generation hash outlives every entry stamped from it (longest TTL is 1800 s).
@@ -45,6 +48,7 @@ def lua_script(name: str) -> Script:
 _READ = lua_script("read")
 _FILL = lua_script("fill")
 _RELEASE = lua_script("release")
+_SERVE = lua_script("serve")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,23 @@ class ReadResult:
     etag: str = ""
     stamp: str = ""
     holds_lock: bool = False
+
+
+@dataclass(frozen=True)
+class ServeResult:
+    """What the fast path's call found: ``HIT`` (etag and stored payload), ``MISS`` (the
+    token is valid, the entry is not), ``REFUSED`` (the token expired or its user is
+    inactive) or ``UNKNOWN_TOKEN`` (no valid record: ``stamp`` is what to fill it with)."""
+
+    HIT: ClassVar[int] = 1
+    MISS: ClassVar[int] = 2
+    REFUSED: ClassVar[int] = -1
+    UNKNOWN_TOKEN: ClassVar[int] = 0
+
+    outcome: int
+    etag: str = ""
+    payload: bytes = b""
+    stamp: str = ""
 
 
 def new_token() -> str:
@@ -79,6 +100,21 @@ def fill(key: CacheKey, stamp: str, value: bytes, ttl_ms: int, token: str = "") 
     keys = (names.entry, names.generations, names.fill_lock)
     args = (stamp, value, ttl_ms, token, *key.generation_fields)
     return bool(int(guarded(lambda r: _FILL(keys, args, client=r), run_id=run_id)))
+
+
+def serve(entry: CacheKey, token_record: CacheKey, now_ms: int) -> ServeResult:
+    """Check a token's record and read ``entry`` in one round trip (both keys of one user)."""
+    run_id = server_run_id()
+    names = entry.names(run_id)
+    keys = (token_record.names(run_id).entry, names.generations, names.entry)
+    args = (now_ms, entry.user_id, entry.generation_fields[1], new_token(), GENERATION_TTL_SECONDS)
+    reply = guarded(lambda r: _SERVE(keys, args, client=r), run_id=run_id)
+    outcome = int(reply[0])
+    if outcome == ServeResult.HIT:
+        return ServeResult(outcome, etag=reply[1].decode(), payload=bytes(reply[2]))
+    if outcome == ServeResult.UNKNOWN_TOKEN:
+        return ServeResult(outcome, stamp=reply[1].decode())
+    return ServeResult(outcome)
 
 
 def release_lock(key: CacheKey, token: str) -> None:

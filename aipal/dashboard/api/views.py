@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from aipal.api.views import UserScopedView
 from aipal.dashboard import selectors
 
 
 class DashboardView(UserScopedView):
+    cached_read = staticmethod(selectors.dashboard_read)
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request, user_id: str) -> Response:
-        return self.cached_response(request, selectors.dashboard_read(user_id=self.target_user_id))
+    def get(self, request: Request, user_id: str) -> HttpResponseBase:
+        return self.cached_get(request, self.target_user_id)

@@ -1,0 +1,151 @@
+"""``FastPath``: a WSGI wrapper that answers cached GETs from Redis before Django runs.
+
+A request it recognises, a JSON GET of a cached route under ``/api/users/<id>/`` with
+``Authorization: Token ...``, costs one Redis call (``client.serve``, one Lua script)
+that checks the token's record (owner, active, not expired, not revoked), and reads the
+entry under the generations it must match. A hit is answered with the stored bytes, or
+304 when ``If-None-Match`` names its ETag, with the headers the full stack would send
+(``envelope``), and counted in the request metrics (``metrics``). No SQL, no middleware
+stack, no DRF: that is the whole point.
+
+Everything else goes to Django unchanged, which stays the reference for behaviour:
+a miss, a token without a valid record (the request then carries what is needed to
+fill it, see ``aipal.accounts.tokens``), a refused token (Django answers 401), another
+user's path (403 or staff), a browsable-API or conditional request it does not handle,
+the cache off, Redis failing, or any error in here. The fast path may only answer
+what the view would have answered, byte for byte; the tests compare the two.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from aipal.accounts.tokens import FASTPATH_STAMP, FASTPATH_USER, record_key
+from aipal.api.views import CACHED_VARY
+from aipal.cache import background, client, encoding, recovery, stats
+from aipal.cache.conf import cache_settings
+from aipal.fastpath import metrics
+from aipal.fastpath.envelope import Envelope, unknown_middleware
+from aipal.fastpath.routes import FastRoute, cached_routes
+
+__all__ = ["FastPath"]
+
+log = logging.getLogger("aipal.cache.fastpath")
+PREFIX = "/api/users/"
+# Accept headers DRF's content negotiation answers with JSON (absent, or asking for it).
+JSON_ACCEPTS = frozenset({None, "*/*", "application/json"})
+VARY = ", ".join(CACHED_VARY)
+_PASSED_ON = ("HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_COOKIE")
+
+StartResponse = Callable[..., Any]
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+class FastPath:
+    """Wrap a WSGI application (Django's) with the cached-GET fast path."""
+
+    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
+        self.app = app
+        self._routes: list[FastRoute] | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        try:
+            answer = self._answer(environ, started)
+        except Exception:  # the stack below answers whatever this could not
+            log.exception("Fast path failed; the request goes through Django")
+            answer = None
+        if answer is None:
+            return self.app(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    def routes(self) -> list[FastRoute]:
+        if self._routes is None:
+            unknown = unknown_middleware()
+            if unknown:
+                log.warning("Fast path off: it does not know what %s would add to a response.", ", ".join(unknown))
+            self._routes = [] if unknown else cached_routes()
+        return self._routes
+
+    def _answer(self, environ: dict[str, Any], started: float) -> Answer | None:
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX):
+            return None
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        if not auth.startswith("Token ") or environ.get("HTTP_ACCEPT") not in JSON_ACCEPTS:
+            return None
+        if any(environ.get(name) for name in _PASSED_ON) or not cache_settings().fast_path:
+            return None
+        token, query_string = auth[6:], environ.get("QUERY_STRING", "")
+        if not token or " " in token or not token.isascii() or "format" in query_string:
+            return None  # DRF answers malformed headers, and ?format= picks the renderer
+        read = route = None
+        for route in self.routes():
+            read = route.read(path[1:], query_string)
+            if read is not None:
+                break
+        if read is None or route is None or not cache_settings().enabled:
+            return None
+        envelope = Envelope(environ)
+        if envelope.refused_by_middleware():
+            return None
+        background.ensure_started()
+        if not recovery.ready():
+            return self._passed_on("not_ready")
+        try:
+            found = client.serve(read.key, record_key(read.key.user_id, token), int(time.time() * 1000))
+        except client.CacheUnavailable:
+            return self._passed_on("unavailable")
+        if found.outcome == client.ServeResult.UNKNOWN_TOKEN:
+            environ[FASTPATH_STAMP] = found.stamp
+            environ[FASTPATH_USER] = read.key.user_id
+            return self._passed_on("unknown_token")
+        if found.outcome != client.ServeResult.HIT:
+            return self._passed_on("miss" if found.outcome == client.ServeResult.MISS else "refused_token")
+        stats.record_hit(read.key.spec.name)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("Cache hit: %s", read.key)
+        if _names(environ.get("HTTP_IF_NONE_MATCH"), found.etag):
+            metrics.FAST_PATH.labels("not_modified").inc()
+            headers = envelope.not_modified(found.etag, allow=route.allow, vary=VARY)
+            metrics.record_answer(view=route.view_name, secure=envelope.secure, status=304, size=0, started=started)
+            return "304 Not Modified", headers, b""
+        body = encoding.restored(found.payload)
+        metrics.FAST_PATH.labels("hit").inc()
+        headers = envelope.ok(body, found.etag, allow=route.allow, vary=VARY)
+        metrics.record_answer(view=route.view_name, secure=envelope.secure, status=200, size=len(body), started=started)
+        return "200 OK", headers, body
+
+    @staticmethod
+    def _passed_on(outcome: str) -> None:
+        metrics.FAST_PATH.labels(outcome).inc()
+        return None
+
+
+def _names(if_none_match: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, as Django's
+    ``get_conditional_response`` does for GET)."""
+    if not if_none_match:
+        return False
+    from django.utils.cache import parse_etags
+
+    etags = parse_etags(if_none_match)
+    if etags == ["*"]:
+        return True
+    return etag.strip("W/") in (tag.strip("W/") for tag in etags)
+
+
+@receiver(setting_changed, dispatch_uid="aipal.fastpath.app.reset")
+def _reset(*, setting: str, **kwargs: object) -> None:
+    if setting in {"MIDDLEWARE", "SECURE_SSL_REDIRECT", "ROOT_URLCONF"} or setting.startswith(("SECURE_", "X_FRAME")):
+        from aipal.fastpath import envelope
+
+        envelope._middleware_headers.cache_clear()

@@ -1,0 +1,112 @@
+"""What the full stack would wrap around a cached body: the request checks and response
+headers of Django's middleware, spelled once so that the fast path answers as the views do.
+
+Only middleware whose effect on a token-authenticated JSON GET is known may be in
+``MIDDLEWARE``: ``KNOWN_MIDDLEWARE`` says what each does there. With any other, the fast
+path stays off (and says so at start-up) rather than answer differently from the stack.
+The headers the security and clickjacking middleware add are taken from those
+middleware themselves, run once on an empty response, so settings such as
+``SECURE_REFERRER_POLICY`` or HSTS apply to both paths alike.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
+
+__all__ = ["KNOWN_MIDDLEWARE", "Envelope", "unknown_middleware"]
+
+_COMMON = "django.middleware.common.CommonMiddleware"
+# Middleware -> what it does to a token-authenticated JSON GET answered from the cache.
+KNOWN_MIDDLEWARE = {
+    "django_prometheus.middleware.PrometheusBeforeMiddleware": "request metrics (fastpath.metrics)",
+    "django_prometheus.middleware.PrometheusAfterMiddleware": "request metrics (fastpath.metrics)",
+    "aipal.cache.middleware.InvalidationBatchMiddleware": "nothing: a GET writes nothing",
+    "django.middleware.security.SecurityMiddleware": "SSL redirect (not answered here) and headers",
+    "django.contrib.sessions.middleware.SessionMiddleware": "nothing: the session is not touched",
+    _COMMON: "Host check, disallowed user agents (not answered here), Content-Length",
+    "django.middleware.csrf.CsrfViewMiddleware": "nothing for a GET",
+    "django.contrib.auth.middleware.AuthenticationMiddleware": "nothing: request.user is lazy",
+    "django.contrib.messages.middleware.MessageMiddleware": "nothing: no message is stored",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware": "X-Frame-Options",
+}
+
+
+def unknown_middleware() -> list[str]:
+    return [path for path in settings.MIDDLEWARE if path not in KNOWN_MIDDLEWARE]
+
+
+def _request(environ: dict[str, Any]) -> WSGIRequest:
+    """A request over ``environ`` for Django's own host and scheme logic, without parsing it."""
+    request = WSGIRequest.__new__(WSGIRequest)
+    request.environ = request.META = environ
+    return request
+
+
+@lru_cache(maxsize=2)
+def _middleware_headers(secure: bool) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Headers the middleware add to a response: (names before Content-Length, after it)."""
+    request = _request({"wsgi.url_scheme": "https" if secure else "http", "SERVER_NAME": "x", "SERVER_PORT": "1"})
+    if secure and settings.SECURE_PROXY_SSL_HEADER:
+        header, value = settings.SECURE_PROXY_SSL_HEADER
+        request.META[header] = value
+    before, after = [], []
+    if "django.middleware.clickjacking.XFrameOptionsMiddleware" in settings.MIDDLEWARE:
+        response = XFrameOptionsMiddleware(lambda r: None).process_response(request, HttpResponse())
+        before += [(k, v) for k, v in response.items() if k != "Content-Type"]
+    if "django.middleware.security.SecurityMiddleware" in settings.MIDDLEWARE:
+        response = SecurityMiddleware(lambda r: None).process_response(request, HttpResponse())
+        after += [(k, v) for k, v in response.items() if k != "Content-Type"]
+    return tuple(before), tuple(after)
+
+
+class Envelope:
+    """One request's checks and the headers of its answer."""
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.request = _request(environ)
+
+    def refused_by_middleware(self) -> bool:
+        """True when the stack would not answer this request with the view (bad Host,
+        SSL redirect, disallowed user agent): the full stack must answer it."""
+        try:
+            self.request.get_host()
+        except DisallowedHost:
+            return True
+        if settings.SECURE_SSL_REDIRECT and not self.secure:
+            return True
+        return bool(settings.DISALLOWED_USER_AGENTS)
+
+    @property
+    def secure(self) -> bool:
+        return self.request.is_secure()
+
+    def ok(self, body: bytes, etag: str, *, allow: str, vary: str) -> list[tuple[str, str]]:
+        before, after = _middleware_headers(self.secure)
+        headers = [
+            ("Content-Type", "application/json"),
+            ("X-Cache", "HIT"),
+            ("ETag", etag),
+            ("Vary", vary),
+            ("Allow", allow),
+            ("Cache-Control", "private"),
+            *before,
+        ]
+        if _COMMON in settings.MIDDLEWARE:
+            headers.append(("Content-Length", str(len(body))))
+        headers += after
+        return headers
+
+    def not_modified(self, etag: str, *, allow: str, vary: str) -> list[tuple[str, str]]:
+        before, after = _middleware_headers(self.secure)
+        headers = [("ETag", etag), ("Vary", vary), ("Allow", allow), ("Cache-Control", "private"), *before]
+        if _COMMON in settings.MIDDLEWARE:
+            headers.append(("Content-Length", "0"))
+        return headers + list(after)
