@@ -23,7 +23,7 @@ __all__ = ["ensure_started", "stop"]
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_pid: int | None = None
+_started = False
 _thread: threading.Thread | None = None
 _stop = threading.Event()
 
@@ -38,14 +38,14 @@ def _jobs() -> list[tuple[float, Callable[[], None]]]:
 
 def ensure_started() -> None:
     """Start this process's maintenance thread once (after a fork too)."""
-    global _pid, _thread
-    if _pid == os.getpid():
+    global _started, _thread
+    if _started:
         return
     with _lock:
         jobs = _jobs()
-        if _pid == os.getpid() or not jobs:
+        if _started or not jobs:
             return
-        _pid = os.getpid()
+        _started = True
         _stop.clear()
         _thread = threading.Thread(target=_run, args=(jobs,), name="cache-maintenance", daemon=True)
         _thread.start()
@@ -53,11 +53,20 @@ def ensure_started() -> None:
 
 def stop() -> None:
     """Stop this process's maintenance thread (tests, shutdown); the next use starts it again."""
-    global _pid, _thread
+    global _started, _thread
     _stop.set()
     if _thread is not None:
         _thread.join(5)
-    _thread, _pid = None, None
+    _thread, _started = None, False
+
+
+def _forked() -> None:
+    """In a forked child (a gunicorn worker) the parent's thread does not exist: start anew."""
+    global _started, _thread, _lock
+    _started, _thread, _lock = False, None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _run(jobs: list[tuple[float, Callable[[], None]]]) -> None:

@@ -32,7 +32,7 @@ from aipal.cache import background, client, encoding, recovery, stats
 from aipal.cache.conf import cache_settings
 from aipal.fastpath import metrics
 from aipal.fastpath.envelope import Envelope, unknown_middleware
-from aipal.fastpath.routes import FastRoute, cached_routes
+from aipal.fastpath.routes import RouteTable, cached_routes
 
 __all__ = ["FastPath"]
 
@@ -52,7 +52,7 @@ class FastPath:
 
     def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
         self.app = app
-        self._routes: list[FastRoute] | None = None
+        self._routes: RouteTable | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -67,12 +67,12 @@ class FastPath:
         start_response(status, headers)
         return [body]
 
-    def routes(self) -> list[FastRoute]:
+    def routes(self) -> RouteTable:
         if self._routes is None:
             unknown = unknown_middleware()
             if unknown:
                 log.warning("Fast path off: it does not know what %s would add to a response.", ", ".join(unknown))
-            self._routes = [] if unknown else cached_routes()
+            self._routes = RouteTable([] if unknown else cached_routes())
         return self._routes
 
     def _answer(self, environ: dict[str, Any], started: float) -> Answer | None:
@@ -87,13 +87,13 @@ class FastPath:
         token, query_string = auth[6:], environ.get("QUERY_STRING", "")
         if not token or " " in token or not token.isascii() or "format" in query_string:
             return None  # DRF answers malformed headers, and ?format= picks the renderer
-        read = route = None
-        for route in self.routes():
-            read = route.read(path[1:], query_string)
-            if read is not None:
-                break
-        if read is None or route is None or not cache_settings().enabled:
+        matched = self.routes().match(path[1:])
+        if matched is None or not cache_settings().enabled:
             return None
+        route, ids = matched
+        read = route.read(ids, query_string)
+        if read is None:
+            return None  # an invalid query string: the view answers 400
         envelope = Envelope(environ)
         if envelope.refused_by_middleware():
             return None
@@ -145,7 +145,9 @@ def _names(if_none_match: str | None, etag: str) -> bool:
 
 @receiver(setting_changed, dispatch_uid="aipal.fastpath.app.reset")
 def _reset(*, setting: str, **kwargs: object) -> None:
-    if setting in {"MIDDLEWARE", "SECURE_SSL_REDIRECT", "ROOT_URLCONF"} or setting.startswith(("SECURE_", "X_FRAME")):
+    if setting in {"MIDDLEWARE", "ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "DISALLOWED_USER_AGENTS"} or (
+        setting.startswith(("SECURE_", "X_FRAME"))
+    ):
         from aipal.fastpath import envelope
 
-        envelope._middleware_headers.cache_clear()
+        envelope.forget()

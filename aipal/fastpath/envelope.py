@@ -21,7 +21,9 @@ from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 
-__all__ = ["KNOWN_MIDDLEWARE", "Envelope", "unknown_middleware"]
+__all__ = ["KNOWN_MIDDLEWARE", "Envelope", "forget", "unknown_middleware"]
+_MAX_HOSTS = 1024
+_hosts: dict[str, bool] = {}  # Host header -> whether ALLOWED_HOSTS takes it
 
 _COMMON = "django.middleware.common.CommonMiddleware"
 # Middleware -> what it does to a token-authenticated JSON GET answered from the cache.
@@ -67,26 +69,47 @@ def _middleware_headers(secure: bool) -> tuple[tuple[str, ...], tuple[tuple[str,
     return tuple(before), tuple(after)
 
 
+@lru_cache(maxsize=1)
+def _checks() -> tuple[bool, bool, bool]:
+    """(Host read from X-Forwarded-Host, SSL redirect on, user agents refused): read once."""
+    return settings.USE_X_FORWARDED_HOST, settings.SECURE_SSL_REDIRECT, bool(settings.DISALLOWED_USER_AGENTS)
+
+
+def forget() -> None:
+    """Read the settings again (they changed)."""
+    _checks.cache_clear()
+    _middleware_headers.cache_clear()
+    _hosts.clear()
+
+
 class Envelope:
     """One request's checks and the headers of its answer."""
 
     def __init__(self, environ: dict[str, Any]) -> None:
         self.request = _request(environ)
+        self.secure = self.request.is_secure()
 
     def refused_by_middleware(self) -> bool:
         """True when the stack would not answer this request with the view (bad Host,
         SSL redirect, disallowed user agent): the full stack must answer it."""
+        forwarded_host, ssl_redirect, agents_refused = _checks()
+        if not self._host_allowed(forwarded_host):
+            return True
+        return (ssl_redirect and not self.secure) or agents_refused
+
+    def _host_allowed(self, forwarded_host: bool) -> bool:
+        """Django's own Host check (``get_host``), remembered per Host header."""
+        host = self.request.META.get("HTTP_HOST")
+        if host is not None and not forwarded_host and host in _hosts:
+            return _hosts[host]
         try:
             self.request.get_host()
+            allowed = True
         except DisallowedHost:
-            return True
-        if settings.SECURE_SSL_REDIRECT and not self.secure:
-            return True
-        return bool(settings.DISALLOWED_USER_AGENTS)
-
-    @property
-    def secure(self) -> bool:
-        return self.request.is_secure()
+            allowed = False
+        if host is not None and not forwarded_host and len(_hosts) < _MAX_HOSTS:
+            _hosts[host] = allowed
+        return allowed
 
     def ok(self, body: bytes, etag: str, *, allow: str, vary: str) -> list[tuple[str, str]]:
         before, after = _middleware_headers(self.secure)

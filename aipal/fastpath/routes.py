@@ -19,7 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from aipal.api.views import CachedResponseMixin
 from aipal.cache.aside import CachedRead
 
-__all__ = ["FastRoute", "cached_routes"]
+__all__ = ["FastRoute", "RouteTable", "cached_routes"]
+_MAX_SHAPES = 256
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,37 @@ class FastRoute:
     view_name: str  # as django-prometheus labels it (the URL name)
     allow: str  # the Allow header DRF adds
 
-    def read(self, path: str, query_string: str) -> CachedRead | None:
-        """Return the cached read of ``path`` (without its leading slash), or None."""
-        match = self.regex.match(path)
-        if match is None:
-            return None
-        ids = {name: int(value) for name, value in match.groupdict().items()}
-        user_id = ids.pop("user_id")
-        return self.view_class.read_for(user_id, ids, query_string)
+    def match(self, path: str) -> dict[str, int] | None:
+        """Return the ids in ``path`` (without its leading slash) if this route takes it."""
+        found = self.regex.match(path)
+        return None if found is None else {name: int(value) for name, value in found.groupdict().items()}
+
+    def read(self, ids: dict[str, int], query_string: str) -> CachedRead | None:
+        """Return the view's cached read for these ids and query string (None if it is invalid)."""
+        ids = dict(ids)
+        return self.view_class.read_for(ids.pop("user_id"), ids, query_string)
+
+
+class RouteTable:
+    """Find the route of a path in one dict lookup: paths of one shape (their segments,
+    numbers aside) belong to the same route, which then checks the path itself."""
+
+    def __init__(self, routes: list[FastRoute]) -> None:
+        self.routes = routes
+        self._by_shape: dict[tuple[str, ...], FastRoute] = {}
+
+    def match(self, path: str) -> tuple[FastRoute, dict[str, int]] | None:
+        """Return the route of ``path`` (without its leading slash) and its ids, or None."""
+        shape = tuple("#" if part.isdigit() else part for part in path.split("/"))
+        likely = self._by_shape.get(shape)
+        if likely is not None and (ids := likely.match(path)) is not None:
+            return likely, ids
+        for route in self.routes:  # a new shape, or a path its route refused: try them all
+            if (ids := route.match(path)) is not None:
+                if len(self._by_shape) < _MAX_SHAPES:
+                    self._by_shape[shape] = route
+                return route, ids
+        return None
 
 
 def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:

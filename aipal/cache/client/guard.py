@@ -16,11 +16,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pybreaker
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django_redis import get_redis_connection
 from redis import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from aipal.cache import epoch, stats
+from aipal.cache.client import direct
 from aipal.cache.conf import cache_settings
 
 log = logging.getLogger("aipal.cache.client")
@@ -64,6 +67,7 @@ _breaker_lock = threading.Lock()
 _breaker: pybreaker.CircuitBreaker | None = None
 _last_log = 0.0
 _failures = 0
+_client: Redis | None = None
 
 
 def breaker() -> pybreaker.CircuitBreaker:
@@ -100,8 +104,19 @@ def reset_breaker() -> None:
 
 
 def redis_client() -> Redis:
-    """Return the raw redis-py client behind django-redis' pool."""
-    return get_redis_connection("default")
+    """Return the raw redis-py client behind django-redis' pool (looked up once per settings)."""
+    global _client
+    if _client is None:
+        _client = get_redis_connection("default")
+    return _client
+
+
+@receiver(setting_changed, dispatch_uid="aipal.cache.client.guard.reset")
+def _forget_client(*, setting: str, **kwargs: object) -> None:
+    global _client
+    if setting == "CACHES":
+        _client = None
+        direct.forget()
 
 
 def failure_count() -> int:

@@ -18,6 +18,7 @@ from redis import Redis
 from redis.commands.core import Script
 
 from aipal.cache import encoding
+from aipal.cache.client import direct
 from aipal.cache.client.guard import guarded, server_run_id
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey, generation_hash
@@ -108,10 +109,11 @@ def serve(entry: CacheKey, token_record: CacheKey, now_ms: int) -> ServeResult:
     names = entry.names(run_id)
     keys = (token_record.names(run_id).entry, names.generations, names.entry)
     args = (now_ms, entry.user_id, entry.generation_fields[1], new_token(), GENERATION_TTL_SECONDS)
-    reply = guarded(lambda r: _SERVE(keys, args, client=r), run_id=run_id)
+    reply = guarded(lambda r: direct.evalsha(r, _SERVE, keys, args), run_id=run_id)
     outcome = int(reply[0])
     if outcome == ServeResult.HIT:
-        return ServeResult(outcome, etag=reply[1].decode(), payload=bytes(reply[2]))
+        _, etag, payload = reply[1].split(b"\n", 2)
+        return ServeResult(outcome, etag=etag.decode(), payload=payload)
     if outcome == ServeResult.UNKNOWN_TOKEN:
         return ServeResult(outcome, stamp=reply[1].decode())
     return ServeResult(outcome)

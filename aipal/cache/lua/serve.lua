@@ -1,15 +1,15 @@
 -- The WSGI fast path's one call: check a token's record, then read the entry it asks for.
 -- KEYS: token record, generation hash, entry (all under the path user's hash tag).
 -- ARGV: now ms, user id, the entry's data-set generation field, fresh token, generation ttl s.
--- Returns {1, etag, payload} for a hit; {2} when the token is valid but the entry is not
--- (missing or stale); {-1} for a token that expired or whose user is inactive; {0, stamp}
--- when the token has no valid record: the stamp is the generations to fill it with
--- (missing ones created from the fresh token, as read.lua does).
+-- Returns {1, entry} for a hit (the caller splits "<stamp>\n<etag>\n<payload>"); {2} when
+-- the token is valid but the entry is not (missing or stale); {-1} for a token that
+-- expired or whose user is inactive; {0, stamp} when the token has no valid record: the
+-- stamp is the generations to fill it with (missing ones created from the fresh token,
+-- as read.lua does).
 local gens = redis.call('HMGET', KEYS[2], '*user', 'AUTH_TOKEN', ARGV[3])
-local record = redis.call('GET', KEYS[1])
-local token_stamp = (gens[1] or '') .. ',' .. (gens[2] or '')
-local sep = record and string.find(record, '\n', 1, true)
-if not (sep and gens[1] and gens[2] and string.sub(record, 1, sep - 1) == token_stamp) then
+local record = gens[1] and gens[2] and redis.call('GET', KEYS[1])
+local prefix = record and (gens[1] .. ',' .. gens[2] .. '\n')
+if not (record and string.sub(record, 1, #prefix) == prefix) then
   for i = 1, 2 do
     if not gens[i] then
       gens[i] = ARGV[4]
@@ -19,14 +19,12 @@ if not (sep and gens[1] and gens[2] and string.sub(record, 1, sep - 1) == token_
   redis.call('EXPIRE', KEYS[2], ARGV[5])
   return {0, gens[1] .. ',' .. gens[2]}
 end
-local uid, active, expiry = string.match(string.sub(record, sep + 1), '^(%d+):%d:(%d):(%d+)$')
+local uid, active, expiry = string.match(record, '\n(%d+):%d:(%d):(%d+)$')
 if uid ~= ARGV[2] or active ~= '1' or (expiry ~= '0' and tonumber(expiry) <= tonumber(ARGV[1])) then
   return {-1}
 end
-if not gens[3] then return {2} end
-local value = redis.call('GET', KEYS[3])
+local value = gens[3] and redis.call('GET', KEYS[3])
 if not value then return {2} end
-local vsep = string.find(value, '\n', 1, true)
-if not vsep or string.sub(value, 1, vsep - 1) ~= gens[1] .. ',' .. gens[3] then return {2} end
-local esep = string.find(value, '\n', vsep + 1, true)
-return {1, string.sub(value, vsep + 1, esep - 1), string.sub(value, esep + 1)}
+local stamp = gens[1] .. ',' .. gens[3] .. '\n'
+if string.sub(value, 1, #stamp) ~= stamp then return {2} end
+return {1, value}

@@ -1,0 +1,1 @@
+"""The floor of the benchmark: a bare Django JSON view with no middleware, served like the app."""
