@@ -2,8 +2,10 @@
 
 Django's test client calls the handler directly and so never meets the fast path; this
 client builds a WSGI environ with ``RequestFactory`` and calls ``aipal.wsgi``'s stack.
-Like the test client it keeps the test's database connection open across requests,
-and runs the request's on_commit callbacks as a commit would (unit tests never commit).
+With ``commit=True`` (tests inside a transaction that never commits) it keeps the test's
+database connection open across requests and runs each request's on_commit callbacks
+as a commit would; with ``commit=False`` (real commits) requests open and close their
+connections as in production.
 """
 
 from __future__ import annotations
@@ -68,11 +70,11 @@ class WSGIClient:
             answer["status"], answer["headers"] = int(status.split()[0]), list(headers)
 
         with ExitStack() as stack:
-            request_started.disconnect(close_old_connections)
-            request_finished.disconnect(close_old_connections)
-            stack.callback(request_started.connect, close_old_connections)
-            stack.callback(request_finished.connect, close_old_connections)
             if self.commit:
+                request_started.disconnect(close_old_connections)
+                request_finished.disconnect(close_old_connections)
+                stack.callback(request_started.connect, close_old_connections)
+                stack.callback(request_finished.connect, close_old_connections)
                 stack.enter_context(TestCase.captureOnCommitCallbacks(execute=True))
             result = self.app(environ, start_response)
             try:

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models.signals import post_init, post_save
 from django.utils import timezone
 from knox.models import AuthToken
@@ -57,8 +58,9 @@ def issue(user: Any) -> tuple[str, datetime | None]:
 
     The user's expired tokens are deleted on the way, so they do not pile up.
     """
-    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
-    instance, token = AuthToken.objects.create(user=user, expiry=settings.REST_KNOX["TOKEN_TTL"])
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+        instance, token = AuthToken.objects.create(user=user, expiry=settings.REST_KNOX["TOKEN_TTL"])
     return token, instance.expiry
 
 

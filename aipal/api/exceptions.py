@@ -1,14 +1,46 @@
-"""DRF's exception handler, plus the errors Django raises that must be 4xx, never 500."""
+"""DRF's exception handler, plus the errors Django raises that must not be a 500.
+
+- Model-level validation errors are DRF's 400.
+- A database that cannot be reached (refused or dropped connections) is a 503
+  ``{"detail": ...}``: ``DatabaseOutageMiddleware`` answers it for any view (DRF lets
+  the error through its handler), ``server_error`` for the middleware, logged once per
+  ``_LOG_EVERY`` seconds without a traceback; the requests that need no database
+  (cache hits on the fast path) go on being answered.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
+_LOG_EVERY = 10.0
+_last_log = 0.0
+
+
+DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
+
+
+def database_outage(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the database cannot be reached (as opposed to a bad query)."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    global _last_log
+    now = time.monotonic()
+    if now - _last_log >= _LOG_EVERY:
+        _last_log = now
+        log.error("Database unavailable, answering 503: %s", exc)
+    return True
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -19,11 +51,31 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
+def unavailable() -> JsonResponse:
+    return JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
+
+
+class DatabaseOutageMiddleware:
+    """A view outside DRF (the admin, Django's auth views) meeting an unreachable database: 503."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        return unavailable() if database_outage(exception) else None
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """``handler404``: a path no route matches (a bad id, say) answers JSON like the API."""
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    """``handler500``: never an HTML page for an API client."""
+    """``handler500``: never an HTML page for an API client; an unreachable database met
+    outside any view (middleware, ``ATOMIC_REQUESTS``) is still a 503."""
+    if database_outage(sys.exc_info()[1]):
+        return unavailable()
     return JsonResponse({"detail": "Internal server error."}, status=500)

@@ -31,6 +31,7 @@ KNOWN_MIDDLEWARE = {
     "django_prometheus.middleware.PrometheusBeforeMiddleware": "request metrics (fastpath.metrics)",
     "django_prometheus.middleware.PrometheusAfterMiddleware": "request metrics (fastpath.metrics)",
     "aipal.cache.middleware.InvalidationBatchMiddleware": "nothing: a GET writes nothing",
+    "aipal.api.exceptions.DatabaseOutageMiddleware": "nothing: no view runs",
     "django.middleware.security.SecurityMiddleware": "SSL redirect (not answered here) and headers",
     "django.contrib.sessions.middleware.SessionMiddleware": "nothing: the session is not touched",
     _COMMON: "Host check, disallowed user agents (not answered here), Content-Length",
