@@ -42,15 +42,20 @@ PREDICTION_WINDOW = 30
 NEWEST_FIRST = ("-timestamp", "-id")
 
 
+def _retention_before(user_id: Any, timestamp: Any, pk: Any) -> QuerySet[ARISnapshot]:
+    """The retention of the snapshot just before ``(timestamp, pk)`` of one user (values or
+    OuterRefs), written so the (user, timestamp, id) index bounds the scan."""
+    return (
+        ARISnapshot.objects.filter(user_id=user_id, timestamp__lte=timestamp)
+        .filter(Q(timestamp__lt=timestamp) | Q(id__lt=pk))
+        .order_by(*NEWEST_FIRST)
+        .values_list("autonomy_retention", flat=True)[:1]
+    )
+
+
 def snapshots_with_delta() -> QuerySet[ARISnapshot]:
     """Snapshots annotated with ``delta_agency`` against the user's previous snapshot (0 for the first)."""
-    # (timestamp, id) < (t, i), written so the (user, timestamp, id) index bounds the scan.
-    previous = (
-        ARISnapshot.objects.filter(user_id=OuterRef("user_id"), timestamp__lte=OuterRef("timestamp"))
-        .filter(Q(timestamp__lt=OuterRef("timestamp")) | Q(id__lt=OuterRef("id")))
-        .order_by(*NEWEST_FIRST)
-        .values("autonomy_retention")[:1]
-    )
+    previous = _retention_before(OuterRef("user_id"), OuterRef("timestamp"), OuterRef("id"))
     return ARISnapshot.objects.annotate(
         delta_agency=Coalesce(
             F("autonomy_retention") - Subquery(previous, output_field=FloatField()),
@@ -68,10 +73,10 @@ def snapshot_get(*, user_id: int, snapshot_id: int) -> ARISnapshot:
     return snapshot
 
 
-def snapshot_detail(*, user_id: int, snapshot_id: int) -> dict[str, Any]:
-    snapshot = snapshots_with_delta().filter(user_id=user_id, pk=snapshot_id).first()
-    if snapshot is None:
-        raise NotFound("ARI snapshot not found.")
+def snapshot_detail(*, snapshot: ARISnapshot) -> dict[str, Any]:
+    """Return a snapshot just written as the API shows it: only its predecessor's retention is read."""
+    previous = _retention_before(snapshot.user_id, snapshot.timestamp, snapshot.pk).first()
+    snapshot.delta_agency = 0.0 if previous is None else snapshot.autonomy_retention - previous
     return SnapshotSerializer(snapshot).data
 
 

@@ -27,7 +27,7 @@ from ari.services import snapshot_create
 from goals.models import ComplexityLevel, GoalStatus
 from goals.services import goal_create
 from tasks.models import TaskStatus
-from tasks.services import task_create, task_update
+from tasks.services import task_create, task_locked, task_update
 
 __all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "DEMO_USERS", "SeededAccount", "seed_demo"]
 
@@ -130,7 +130,8 @@ def _seed_goals_and_tasks(user_id: int, rng: random.Random) -> None:
             created_at=now - timedelta(days=len(_TASKS) - index, hours=rng.randint(0, 23)),
         )
         for status in _PATH[final_status]:
-            task = task_update(task=task, status=status)
+            with task_locked(user_id=user_id, task_id=task.pk) as locked:
+                task_update(task=locked, status=status)
 
 
 def _ensure_user(username: str, password: str, **profile: Any) -> tuple[AbstractUser, bool]:

@@ -40,9 +40,10 @@ def goal_list(*, user_id: int, status: str, limit: int) -> list[dict[str, Any]]:
     return GoalSerializer(goals.order_by("-created_at", "-id")[:limit], many=True).data
 
 
-def goal_get(*, user_id: int, goal_id: int) -> Goal:
-    """Return one of the user's goals with progress, or raise 404."""
-    goal = goals_with_progress().filter(user_id=user_id, pk=goal_id).first()
+def goal_get(*, user_id: int, goal_id: int, for_update: bool = False) -> Goal:
+    """Return one of the user's goals with progress (under a row lock if asked), or raise 404."""
+    goals = goals_with_progress().filter(user_id=user_id, pk=goal_id)
+    goal = (goals.select_for_update() if for_update else goals).first()
     if goal is None:
         raise NotFound("Goal not found.")
     return goal

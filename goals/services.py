@@ -1,12 +1,19 @@
-"""Writes of goals. Each save fires the model's cache event through its signals."""
+"""Writes of goals. Each save fires the model's cache event through its signals.
+
+A change is made to a goal loaded once, under a row lock, inside ``goal_locked``: two
+concurrent writes cannot lose one another, and the row is not read twice.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from goals import selectors
 from goals.models import Goal, GoalStatus
 
 
@@ -20,25 +27,34 @@ def _apply_status(goal: Goal, status: str) -> None:
     goal.status = status
 
 
-def _locked(goal: Goal) -> Goal:
-    """Re-read ``goal`` under a row lock (inside the caller's transaction)."""
-    return Goal.objects.select_for_update().get(pk=goal.pk)
+@contextmanager
+def goal_locked(*, user_id: int, goal_id: int) -> Iterator[Goal]:
+    """Open a transaction and yield one of the user's goals, with progress, under a row
+    lock (404 when there is none); ``goal_update`` and ``goal_complete`` take it."""
+    with transaction.atomic():
+        yield selectors.goal_get(user_id=user_id, goal_id=goal_id, for_update=True)
+
+
+def _require_lock() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Change a goal loaded by goal_locked(), inside its block.")
 
 
 def goal_create(*, user_id: int, **fields: Any) -> Goal:
+    """Create a goal; it has no tasks yet (its progress is known without a query)."""
     goal = Goal(user_id=user_id)
     status = fields.pop("status", GoalStatus.ACTIVE)
     for name, value in fields.items():
         setattr(goal, name, value)
     _apply_status(goal, status)
     goal.save()
+    goal.tasks_total = goal.tasks_completed = 0
     return goal
 
 
-@transaction.atomic
 def goal_update(*, goal: Goal, **fields: Any) -> Goal:
-    """Apply an update under a row lock, so two concurrent writes cannot lose one another."""
-    goal = _locked(goal)
+    """Apply an update to a goal from ``goal_locked``."""
+    _require_lock()
     status = fields.pop("status", None)
     for name, value in fields.items():
         setattr(goal, name, value)
@@ -48,10 +64,9 @@ def goal_update(*, goal: Goal, **fields: Any) -> Goal:
     return goal
 
 
-@transaction.atomic
 def goal_complete(*, goal: Goal) -> Goal:
-    """Complete a goal; completing a completed goal changes nothing (no write, no event)."""
-    goal = _locked(goal)
+    """Complete a goal from ``goal_locked``; completing a completed goal changes nothing (no write, no event)."""
+    _require_lock()
     if goal.status != GoalStatus.COMPLETED:
         _apply_status(goal, GoalStatus.COMPLETED)
         goal.save()

@@ -25,8 +25,10 @@ def task_list(
     return TaskSerializer(tasks.order_by("-created_at", "-id")[:limit], many=True).data
 
 
-def task_get(*, user_id: int, task_id: int) -> Task:
-    task = Task.objects.filter(user_id=user_id, pk=task_id).first()
+def task_get(*, user_id: int, task_id: int, for_update: bool = False) -> Task:
+    """Return one of the user's tasks (under a row lock if asked), or raise 404."""
+    tasks = Task.objects.filter(user_id=user_id, pk=task_id)
+    task = (tasks.select_for_update() if for_update else tasks).first()
     if task is None:
         raise NotFound("Task not found.")
     return task

@@ -1,7 +1,13 @@
-"""Writes of tasks: creation, the status machine, deletion. Every write fires TASK_COMPLETED."""
+"""Writes of tasks: creation, the status machine, deletion. Every write fires TASK_COMPLETED.
+
+A change is made to a task loaded once, under a row lock, inside ``task_locked``, so
+concurrent transitions cannot interleave and the row is not read twice.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from goals.models import Goal
+from tasks import selectors
 from tasks.models import TRANSITIONS, Task, TaskStatus
 
 
@@ -37,10 +44,18 @@ def _transition(task: Task, status: str) -> None:
     task.status = status
 
 
-@transaction.atomic
+@contextmanager
+def task_locked(*, user_id: int, task_id: int) -> Iterator[Task]:
+    """Open a transaction and yield one of the user's tasks under a row lock (404 when
+    there is none); ``task_update`` takes it."""
+    with transaction.atomic():
+        yield selectors.task_get(user_id=user_id, task_id=task_id, for_update=True)
+
+
 def task_update(*, task: Task, **fields: Any) -> Task:
-    """Apply a partial update under a row lock, so concurrent transitions cannot interleave."""
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    """Apply a partial update to a task from ``task_locked``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Change a task loaded by task_locked(), inside its block.")
     if "goal_id" in fields:
         _check_goal(user_id=task.user_id, goal_id=fields["goal_id"])
     status = fields.pop("status", None)

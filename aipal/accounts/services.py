@@ -21,14 +21,20 @@ def user_create(*, username: str, password: str, email: str = "", **profile: Any
 
 @transaction.atomic
 def profile_update(*, user: AbstractUser, email: str | None = None, **fields: Any) -> AbstractUser:
-    """Update the user's email and profile fields; unchanged rows are not written."""
+    """Update the user's email and profile fields; unchanged rows are not written.
+
+    ``user`` comes with its profile (``select_related("profile")``), so nothing is read twice.
+    """
     if email is not None and email != user.email:
         user.email = email
         user.save(update_fields=["email"])
     if fields:
-        profile, _ = Profile.objects.get_or_create(user=user)
+        try:
+            profile = user.profile
+        except Profile.DoesNotExist:
+            profile = Profile(user=user)
         for name, value in fields.items():
             setattr(profile, name, value)
-        profile.save(update_fields=list(fields))
+        profile.save(update_fields=None if profile._state.adding else list(fields))
         user.profile = profile
     return user

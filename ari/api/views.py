@@ -35,7 +35,7 @@ class SnapshotLatestView(UserScopedView):
         serializer = SnapshotWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         snapshot = services.snapshot_create(user_id=self.target_user_id, **serializer.validated_data)
-        data = selectors.snapshot_detail(user_id=snapshot.user_id, snapshot_id=snapshot.pk)
+        data = selectors.snapshot_detail(snapshot=snapshot)
         return Response(data, status=status.HTTP_201_CREATED)
 
 

@@ -32,8 +32,7 @@ class GoalListView(UserScopedView):
         serializer = GoalWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = services.goal_create(user_id=self.target_user_id, **serializer.validated_data)
-        data = selectors.goal_detail(user_id=goal.user_id, goal_id=goal.pk)
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(GoalSerializer(goal).data, status=status.HTTP_201_CREATED)
 
 
 class GoalDetailView(UserScopedView):
@@ -44,11 +43,11 @@ class GoalDetailView(UserScopedView):
         return self.cached_get(request, self.target_user_id)
 
     def _write(self, request: Request, goal_id: str, *, partial: bool) -> Response:
-        goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))
-        serializer = GoalWriteSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        services.goal_update(goal=goal, **serializer.validated_data)
-        return Response(selectors.goal_detail(user_id=goal.user_id, goal_id=goal.pk))
+        with services.goal_locked(user_id=self.target_user_id, goal_id=int(goal_id)) as goal:  # 404 before 400
+            serializer = GoalWriteSerializer(data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            services.goal_update(goal=goal, **serializer.validated_data)
+        return Response(GoalSerializer(goal).data)
 
     @extend_schema(request=GoalWriteSerializer, responses=GoalSerializer)
     def put(self, request: Request, user_id: str, goal_id: str) -> Response:
@@ -60,14 +59,13 @@ class GoalDetailView(UserScopedView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, user_id: str, goal_id: str) -> Response:
-        goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))
-        services.goal_delete(goal=goal)
+        services.goal_delete(goal=selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GoalCompleteView(UserScopedView):
     @extend_schema(request=None, responses=GoalSerializer)
     def post(self, request: Request, user_id: str, goal_id: str) -> Response:
-        goal = selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id))
-        services.goal_complete(goal=goal)
-        return Response(selectors.goal_detail(user_id=goal.user_id, goal_id=goal.pk))
+        with services.goal_locked(user_id=self.target_user_id, goal_id=int(goal_id)) as goal:
+            services.goal_complete(goal=goal)
+        return Response(GoalSerializer(goal).data)

@@ -48,10 +48,10 @@ class TaskDetailView(UserScopedView):
 
     @extend_schema(request=TaskWriteSerializer, responses=TaskSerializer)
     def patch(self, request: Request, user_id: str, task_id: str) -> Response:
-        task = selectors.task_get(user_id=self.target_user_id, task_id=int(task_id))
-        serializer = TaskWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        task = services.task_update(task=task, **serializer.validated_data)
+        with services.task_locked(user_id=self.target_user_id, task_id=int(task_id)) as task:  # 404 before 400
+            serializer = TaskWriteSerializer(data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            services.task_update(task=task, **serializer.validated_data)
         return Response(TaskSerializer(task).data)
 
     @extend_schema(responses={204: None})

@@ -79,9 +79,9 @@ class ProfileView(UserScopedView):
     def patch(self, request: Request, user_id: str) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = get_user_model().objects.get(pk=self.target_user_id)
+        user = get_user_model().objects.select_related("profile").get(pk=self.target_user_id)
         services.profile_update(user=user, **serializer.validated_data)
-        return Response(selectors.profile_detail(user_id=user.pk))
+        return Response(ProfileSerializer(user).data)
 
 
 class MeView(ProfileView):
