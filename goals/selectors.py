@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -11,8 +12,8 @@ from rest_framework.exceptions import NotFound
 from aipal.api.params import DEFAULT_LIMIT
 from aipal.cache.aside import CachedRead
 from aipal.cache.keys import GOAL_DETAIL, GOAL_LIST
-from goals.api.serializers import GoalSerializer
 from goals.models import Goal, GoalStatus
+from goals.representation import COLUMNS, goal_data
 from tasks.models import Task, TaskStatus
 
 ALL_STATUSES = "all"
@@ -27,8 +28,9 @@ def _task_count(**filters: Any) -> Coalesce:
     return Coalesce(Subquery(tasks.annotate(n=Count("id")).values("n"), output_field=IntegerField()), 0)
 
 
+@cache
 def goals_with_progress() -> QuerySet[Goal]:
-    """Goals annotated with their task counts (no N+1)."""
+    """Goals annotated with their task counts (no N+1); built once, filtered (cloned) per read."""
     return Goal.objects.annotate(tasks_total=_task_count(), tasks_completed=_task_count(status=TaskStatus.COMPLETED))
 
 
@@ -37,7 +39,7 @@ def goal_list(*, user_id: int, status: str, limit: int) -> list[dict[str, Any]]:
     goals = goals_with_progress().filter(user_id=user_id)
     if status != ALL_STATUSES:
         goals = goals.filter(status=status)
-    return GoalSerializer(goals.order_by("-created_at", "-id")[:limit], many=True).data
+    return [goal_data(row) for row in goals.order_by("-created_at", "-id").values(*COLUMNS)[:limit]]
 
 
 def goal_get(*, user_id: int, goal_id: int, for_update: bool = False) -> Goal:
@@ -50,7 +52,10 @@ def goal_get(*, user_id: int, goal_id: int, for_update: bool = False) -> Goal:
 
 
 def goal_detail(*, user_id: int, goal_id: int) -> dict[str, Any]:
-    return GoalSerializer(goal_get(user_id=user_id, goal_id=goal_id)).data
+    row = goals_with_progress().filter(user_id=user_id, pk=goal_id).values(*COLUMNS).first()
+    if row is None:
+        raise NotFound("Goal not found.")
+    return goal_data(row)
 
 
 def goal_list_read(*, user_id: int, status: str = GoalStatus.ACTIVE, limit: int = DEFAULT_LIMIT) -> CachedRead:

@@ -9,8 +9,8 @@ from rest_framework.exceptions import NotFound
 from aipal.api.params import DEFAULT_LIMIT
 from aipal.cache.aside import CachedRead
 from aipal.cache.keys import TASK_DETAIL, TASK_LIST
-from tasks.api.serializers import TaskSerializer
 from tasks.models import Task
+from tasks.representation import COLUMNS, task_data
 
 
 def task_list(
@@ -22,7 +22,7 @@ def task_list(
         tasks = tasks.filter(status=status)
     if goal_id is not None:
         tasks = tasks.filter(goal_id=goal_id)
-    return TaskSerializer(tasks.order_by("-created_at", "-id")[:limit], many=True).data
+    return [task_data(row) for row in tasks.order_by("-created_at", "-id").values(*COLUMNS)[:limit]]
 
 
 def task_get(*, user_id: int, task_id: int, for_update: bool = False) -> Task:
@@ -35,7 +35,10 @@ def task_get(*, user_id: int, task_id: int, for_update: bool = False) -> Task:
 
 
 def task_detail(*, user_id: int, task_id: int) -> dict[str, Any]:
-    return TaskSerializer(task_get(user_id=user_id, task_id=task_id)).data
+    row = Task.objects.filter(user_id=user_id, pk=task_id).values(*COLUMNS).first()
+    if row is None:
+        raise NotFound("Task not found.")
+    return task_data(row)
 
 
 def task_list_read(

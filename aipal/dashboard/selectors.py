@@ -1,18 +1,20 @@
 """The dashboard of one user, assembled from ARI, goal and task data in two queries.
 
 The latest snapshot (with its ``delta_agency``) is one query; every other figure (the
-snapshot count and mean, the retention a week ago, goals and tasks by status) is a
-scalar subquery of a second, each bounded by an index on the user.
+snapshot count and mean, the retention a week ago, goals and tasks by status) is one
+SQL statement, each part bounded by an index on the user.
+
+NOTE: that statement is written in SQL: built with the ORM (ten subqueries) it cost
+about 8 ms of CPU per miss to compile, for a query PostgreSQL runs in 0.3 ms.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -20,40 +22,43 @@ from aipal.api.timefmt import iso
 from aipal.cache.aside import CachedRead
 from aipal.cache.keys import DASHBOARD
 from ari.models import ARISnapshot
-from ari.selectors import NEWEST_FIRST, ari_latest
+from ari.selectors import ari_latest
 from goals.models import Goal, GoalStatus
 from tasks.models import Task, TaskStatus
 
 TREND_WINDOW = timedelta(days=7)
 
 
-def _per_user(queryset: QuerySet, value: Any) -> Subquery:
-    """One figure of the user's rows of ``queryset`` (an aggregate, grouped by user)."""
-    rows = queryset.filter(user_id=OuterRef("pk")).order_by().values("user_id")
-    return Subquery(rows.annotate(value=value).values("value")[:1])
-
-
-def _count(queryset: QuerySet) -> Coalesce:
-    return Coalesce(_per_user(queryset, Count("id")), Value(0), output_field=IntegerField())
+@cache
+def _figures_sql() -> str:
+    """One statement: snapshot count, mean, the retention a week ago, goals and tasks by status."""
+    snapshots, goals, tasks = ARISnapshot._meta.db_table, Goal._meta.db_table, Task._meta.db_table
+    by_status = "count(*) FILTER (WHERE status = %s)"
+    return (
+        f"SELECT (SELECT count(*) FROM {snapshots} WHERE user_id = %s),"  # noqa: S608  (table names, not input)
+        f" (SELECT avg(autonomy_retention) FROM {snapshots} WHERE user_id = %s),"
+        f" (SELECT autonomy_retention FROM {snapshots} WHERE user_id = %s AND timestamp <= %s"
+        "   ORDER BY timestamp DESC, id DESC LIMIT 1),"
+        f" g.*, t.* FROM (SELECT {', '.join([by_status] * len(GoalStatus.values))} FROM {goals} WHERE user_id = %s) g,"
+        f" (SELECT {', '.join([by_status] * len(TaskStatus.values))} FROM {tasks} WHERE user_id = %s) t"
+    )
 
 
 def _figures(*, user_id: int) -> dict[str, Any]:
     """Every figure but the latest snapshot, in one query."""
-    week_ago = (
-        ARISnapshot.objects.filter(user_id=OuterRef("pk"), timestamp__lte=timezone.now() - TREND_WINDOW)
-        .order_by(*NEWEST_FIRST)
-        .values("autonomy_retention")[:1]
-    )
-    snapshots = ARISnapshot.objects.all()
-    figures = {
-        "ari_count": _count(snapshots),
-        "ari_average": _per_user(snapshots, Avg("autonomy_retention")),
-        "ari_week_ago": Subquery(week_ago),
-        **{f"goals_{s}": _count(Goal.objects.filter(status=s)) for s in GoalStatus.values},
-        **{f"tasks_{s}": _count(Task.objects.filter(status=s)) for s in TaskStatus.values},
+    params = [user_id, user_id, user_id, timezone.now() - TREND_WINDOW, *GoalStatus.values, user_id]
+    params += [*TaskStatus.values, user_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_figures_sql(), params)
+        count, average, week_ago, *by_status = cursor.fetchone()
+    goals, tasks = by_status[: len(GoalStatus.values)], by_status[len(GoalStatus.values) :]
+    return {
+        "ari_count": count,
+        "ari_average": average,
+        "ari_week_ago": week_ago,
+        "goals": dict(zip(GoalStatus.values, goals, strict=True)),
+        "tasks": dict(zip(TaskStatus.values, tasks, strict=True)),
     }
-    row = get_user_model().objects.filter(pk=user_id).annotate(**figures).values(*figures).first()
-    return row or {name: 0 if name.startswith(("goals_", "tasks_", "ari_count")) else None for name in figures}
 
 
 def dashboard(*, user_id: int) -> dict[str, Any]:
@@ -75,8 +80,8 @@ def dashboard(*, user_id: int) -> dict[str, Any]:
             "average_autonomy_retention": round(average, 2) if average is not None else None,
             "delta_7d": delta_7d,
         },
-        "goals": {status: figures[f"goals_{status}"] for status in GoalStatus.values},
-        "tasks": {status: figures[f"tasks_{status}"] for status in TaskStatus.values},
+        "goals": figures["goals"],
+        "tasks": figures["tasks"],
         "generated_at": iso(timezone.now()),
     }
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from aipal.api.views import UserScopedView
 from goals import selectors, services
 from goals.api.serializers import GoalListParams, GoalSerializer, GoalWriteSerializer
+from goals.representation import goal_data, row_of
 
 
 class GoalListView(UserScopedView):
@@ -32,7 +33,7 @@ class GoalListView(UserScopedView):
         serializer = GoalWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = services.goal_create(user_id=self.target_user_id, **serializer.validated_data)
-        return Response(GoalSerializer(goal).data, status=status.HTTP_201_CREATED)
+        return Response(goal_data(row_of(goal)), status=status.HTTP_201_CREATED)
 
 
 class GoalDetailView(UserScopedView):
@@ -47,7 +48,7 @@ class GoalDetailView(UserScopedView):
             serializer = GoalWriteSerializer(data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             services.goal_update(goal=goal, **serializer.validated_data)
-        return Response(GoalSerializer(goal).data)
+        return Response(goal_data(row_of(goal)))
 
     @extend_schema(request=GoalWriteSerializer, responses=GoalSerializer)
     def put(self, request: Request, user_id: str, goal_id: str) -> Response:
@@ -68,4 +69,4 @@ class GoalCompleteView(UserScopedView):
     def post(self, request: Request, user_id: str, goal_id: str) -> Response:
         with services.goal_locked(user_id=self.target_user_id, goal_id=int(goal_id)) as goal:
             services.goal_complete(goal=goal)
-        return Response(GoalSerializer(goal).data)
+        return Response(goal_data(row_of(goal)))

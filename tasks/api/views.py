@@ -12,6 +12,7 @@ from aipal.api.views import UserScopedView
 from tasks import selectors, services
 from tasks.api.serializers import TaskCreateSerializer, TaskListParams, TaskSerializer, TaskWriteSerializer
 from tasks.models import TaskStatus
+from tasks.representation import row_of, task_data
 
 
 class TaskListView(UserScopedView):
@@ -34,7 +35,7 @@ class TaskListView(UserScopedView):
         serializer = TaskCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         task = services.task_create(user_id=self.target_user_id, **serializer.validated_data)
-        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        return Response(task_data(row_of(task)), status=status.HTTP_201_CREATED)
 
 
 class TaskDetailView(UserScopedView):
@@ -52,7 +53,7 @@ class TaskDetailView(UserScopedView):
             serializer = TaskWriteSerializer(data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
             services.task_update(task=task, **serializer.validated_data)
-        return Response(TaskSerializer(task).data)
+        return Response(task_data(row_of(task)))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, user_id: str, task_id: str) -> Response:
