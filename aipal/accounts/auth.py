@@ -1,4 +1,12 @@
-"""Token authentication: django-rest-knox's, with the database work a request needs only.
+"""Token authentication: what the fast path already checked, else django-rest-knox's with
+the database work a request needs only.
+
+``FastPathIdentity``: on a cached GET whose entry missed, the fast path has already
+checked the token against its Redis record (the same check a hit relies on: owner,
+active, not expired, not revoked since the database accepted it) and hands the owner
+over; the view then needs no query to authenticate. The user it gives has only its id
+and flags loaded (other fields load on first use).
+
 
 Differences from ``knox.auth.TokenAuthentication``, each for a reason:
 - knox reads all of the user's tokens on every request to delete expired ones (a
@@ -13,16 +21,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from knox import auth as knox_auth
 from knox.models import AuthToken
 from rest_framework import exceptions
-from rest_framework.authentication import get_authorization_header
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
 from aipal.accounts import tokens
 
-__all__ = ["TokenAuthentication"]
+__all__ = ["FastPathIdentity", "TokenAuthentication"]
+
+
+class FastPathIdentity(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        identity = request._request.META.get(tokens.FASTPATH_IDENTITY)
+        if identity is None:
+            return None
+        user_id, is_staff = identity
+        user = get_user_model().from_db(DEFAULT_DB_ALIAS, ["id", "is_staff", "is_active"], [user_id, is_staff, True])
+        return user, None
+
+    def authenticate_header(self, request: Request) -> str:
+        return knox_auth.TokenAuthentication().authenticate_header(request)
 
 
 class TokenAuthentication(knox_auth.TokenAuthentication):

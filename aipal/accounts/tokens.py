@@ -35,6 +35,7 @@ from aipal.cache import client
 from aipal.cache.keys import AUTH_TOKEN, CacheKey
 
 __all__ = [
+    "FASTPATH_IDENTITY",
     "FASTPATH_STAMP",
     "FASTPATH_USER",
     "connect_revocation",
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 # generations it read, and the user whose path it was.
 FASTPATH_STAMP = "aipal.fastpath.token_stamp"
 FASTPATH_USER = "aipal.fastpath.user_id"
+# Set by the fast path when a token's record was valid (its entry was not): (user id, staff).
+FASTPATH_IDENTITY = "aipal.fastpath.identity"
 _STATE = "_aipal_credentials"
 
 

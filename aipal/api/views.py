@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from aipal.api.params import parse_query, query_params
 from aipal.api.permissions import IsOwnerOrStaff
-from aipal.cache.aside import CachedRead, get_or_fill
+from aipal.cache.aside import FASTPATH_PRIOR, CachedRead, get_or_fill
 
 # What a cached response varies on: the renderer, and who asks.
 CACHED_VARY = ("Accept", "Authorization", "Cookie")
@@ -57,7 +57,7 @@ class CachedResponseMixin:
     def cached_response(self, request: Request, read: CachedRead) -> HttpResponseBase:
         if getattr(request, "accepted_renderer", None) is None or request.accepted_renderer.format != "json":
             return Response(read.load())
-        served = get_or_fill(read.key, read.load)
+        served = get_or_fill(read.key, read.load, request.META.get(FASTPATH_PRIOR))
         response = HttpResponse(served.body, content_type="application/json")
         response["X-Cache"] = served.status.value
         response["ETag"] = served.etag

@@ -20,7 +20,10 @@ from aipal.cache import background, client, encoding, recovery, stats
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey
 
-__all__ = ["CacheStatus", "CachedRead", "Served", "get_or_fill"]
+__all__ = ["FASTPATH_PRIOR", "CacheStatus", "CachedRead", "PriorRead", "Served", "get_or_fill"]
+
+# The WSGI environ key under which the fast path hands a miss's read over to the view.
+FASTPATH_PRIOR = "aipal.fastpath.prior_read"
 
 _POLL_START_S = 0.005
 _POLL_MAX_S = 0.05
@@ -42,6 +45,16 @@ class CachedRead:
 
     key: CacheKey
     load: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class PriorRead:
+    """A read of ``key`` already made for this request (the fast path's, a miss), with the
+    token it took the fill lock under: the view fills from it instead of reading again."""
+
+    key: CacheKey
+    result: client.ReadResult
+    token: str
 
 
 @dataclass(frozen=True)
@@ -81,16 +94,19 @@ def _wait_for_fill(key: CacheKey, token: str) -> client.ReadResult:
     return result
 
 
-def get_or_fill(key: CacheKey, loader: Callable[[], Any]) -> Served:
+def get_or_fill(key: CacheKey, loader: Callable[[], Any], prior: PriorRead | None = None) -> Served:
     """Return the response body for ``key``: from Redis, or from ``loader`` and stored."""
     if not cache_settings().enabled:
         return _bypass(key, loader)
     background.ensure_started()
     if not recovery.ready():  # invalidations this process missed are not all applied yet
         return _bypass(key, loader)
-    token = client.new_token()
     try:
-        result = client.read(key, token)
+        if prior is not None and prior.key == key:
+            token, result = prior.token, prior.result
+        else:
+            token = client.new_token()
+            result = client.read(key, token)
         if result.body is None and not result.holds_lock:
             result = _wait_for_fill(key, token)
     except client.CacheUnavailable:

@@ -8,11 +8,14 @@ entry under the generations it must match. A hit is answered with the stored byt
 (``envelope``), and counted in the request metrics (``metrics``). No SQL, no middleware
 stack, no DRF: that is the whole point.
 
-Everything else goes to Django unchanged, which stays the reference for behaviour:
-a miss, a token without a valid record (the request then carries what is needed to
-fill it, see ``aipal.accounts.tokens``), a refused token (Django answers 401), another
-user's path (403 or staff), a browsable-API or conditional request it does not handle,
-the cache off, Redis failing, or any error in here. The fast path may only answer
+Everything else goes to Django, which stays the reference for behaviour: a miss (the
+request then carries what the call found: the owner, so the view needs no query to
+authenticate, and the read with its fill lock, so it does not read again; see
+``aipal.accounts.auth.FastPathIdentity`` and ``aipal.cache.aside.PriorRead``), a token
+without a valid record (the request carries what is needed to fill it, see
+``aipal.accounts.tokens``), a refused token (Django answers 401), another user's path
+(403 or staff), a browsable-API or conditional request it does not handle, the cache
+off, Redis failing, or any error in here. The fast path may only answer
 what the view would have answered, byte for byte; the tests compare the two.
 """
 
@@ -26,9 +29,10 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from aipal.accounts.tokens import FASTPATH_STAMP, FASTPATH_USER, record_key
+from aipal.accounts.tokens import FASTPATH_IDENTITY, FASTPATH_STAMP, FASTPATH_USER, record_key
 from aipal.api.views import CACHED_VARY
 from aipal.cache import background, client, encoding, recovery, stats
+from aipal.cache.aside import FASTPATH_PRIOR, PriorRead
 from aipal.cache.conf import cache_settings
 from aipal.fastpath import metrics
 from aipal.fastpath.envelope import Envelope, unknown_middleware
@@ -108,8 +112,12 @@ class FastPath:
             environ[FASTPATH_STAMP] = found.stamp
             environ[FASTPATH_USER] = read.key.user_id
             return self._passed_on("unknown_token")
+        if found.outcome == client.ServeResult.MISS:
+            environ[FASTPATH_IDENTITY] = (read.key.user_id, found.staff)
+            environ[FASTPATH_PRIOR] = PriorRead(read.key, found.read, found.token)
+            return self._passed_on("miss")
         if found.outcome != client.ServeResult.HIT:
-            return self._passed_on("miss" if found.outcome == client.ServeResult.MISS else "refused_token")
+            return self._passed_on("refused_token")
         stats.record_hit(read.key.spec.name)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("Cache hit: %s", read.key)

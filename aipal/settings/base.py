@@ -164,6 +164,7 @@ AIPAL_CACHE = {
 # --- REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "aipal.accounts.auth.FastPathIdentity",
         "aipal.accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

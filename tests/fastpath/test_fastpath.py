@@ -71,6 +71,19 @@ def test_a_hit_costs_no_sql_and_one_redis_round_trip(wsgi, user, django_assert_n
     assert len(redis_round_trips) == 1
 
 
+def test_a_miss_the_fast_path_saw_runs_only_its_data_query(
+    wsgi, user, data, django_assert_num_queries, redis_round_trips
+):
+    warm(wsgi, f"/api/users/{user.id}/goals")  # the token's record is filled on the way
+    redis_round_trips.clear()
+    with django_assert_num_queries(1):  # the goal; the token was checked in Redis
+        response = wsgi.get(f"/api/users/{user.id}/goals/{data['goal'].id}")
+    assert (response.status, response.header("X-Cache")) == (200, "MISS")
+    assert response.json()["id"] == data["goal"].id
+    assert len(redis_round_trips) == 2  # the fast path's call (which took the fill lock), the fill
+    answered_by_fast_path(wsgi, f"/api/users/{user.id}/goals/{data['goal'].id}")
+
+
 def test_a_write_changes_the_body_and_the_etag(wsgi, user, data):
     url = f"/api/users/{user.id}/goals/{data['goal'].id}"
     warm(wsgi, url)

@@ -63,8 +63,10 @@ class ReadResult:
 @dataclass(frozen=True)
 class ServeResult:
     """What the fast path's call found: ``HIT`` (etag and stored payload), ``MISS`` (the
-    token is valid, the entry is not), ``REFUSED`` (the token expired or its user is
-    inactive) or ``UNKNOWN_TOKEN`` (no valid record: ``stamp`` is what to fill it with)."""
+    token is valid, the entry is not: ``read`` is what ``read()`` would have answered,
+    under ``token``, and ``staff`` the owner's flag), ``REFUSED`` (the token expired or its
+    user is inactive) or ``UNKNOWN_TOKEN`` (no valid record: ``stamp`` is what to fill it
+    with)."""
 
     HIT: ClassVar[int] = 1
     MISS: ClassVar[int] = 2
@@ -75,6 +77,9 @@ class ServeResult:
     etag: str = ""
     payload: bytes = b""
     stamp: str = ""
+    read: ReadResult | None = None
+    token: str = ""
+    staff: bool = False
 
 
 def new_token() -> str:
@@ -107,13 +112,18 @@ def serve(entry: CacheKey, token_record: CacheKey, now_ms: int) -> ServeResult:
     """Check a token's record and read ``entry`` in one round trip (both keys of one user)."""
     run_id = server_run_id()
     names = entry.names(run_id)
-    keys = (token_record.names(run_id).entry, names.generations, names.entry)
-    args = (now_ms, entry.user_id, entry.generation_fields[1], new_token(), GENERATION_TTL_SECONDS)
+    token = new_token()
+    keys = (token_record.names(run_id).entry, names.generations, names.entry, names.fill_lock)
+    fill_lock_ms = cache_settings().fill_lock_ms
+    args = (now_ms, entry.user_id, entry.generation_fields[1], token, GENERATION_TTL_SECONDS, fill_lock_ms)
     reply = guarded(lambda r: direct.evalsha(r, _SERVE, keys, args), run_id=run_id)
     outcome = int(reply[0])
     if outcome == ServeResult.HIT:
         _, etag, payload = reply[1].split(b"\n", 2)
         return ServeResult(outcome, etag=etag.decode(), payload=payload)
+    if outcome == ServeResult.MISS:
+        read = ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])))
+        return ServeResult(outcome, read=read, token=token, staff=bool(int(reply[3])))
     if outcome == ServeResult.UNKNOWN_TOKEN:
         return ServeResult(outcome, stamp=reply[1].decode())
     return ServeResult(outcome)
