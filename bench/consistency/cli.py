@@ -15,16 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.consistency import analysis
-from bench.consistency.services import (
-    Database,
-    Gunicorn,
-    RedisProcess,
-    SetupError,
-    create_user,
-    free_port,
-    migrate,
-)
+from bench.consistency.services import create_user
 from bench.consistency.workload import ARI, GOAL, TASKS, Api, Chaos, Reader, Shared, Writer
+from bench.services import Database, Gunicorn, RedisProcess, SetupError, free_port, migrate
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 KEY_PREFIX = "aipalcheck"

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.consistency.services import RedisProcess
+from bench.services import RedisProcess
 
 GOAL, TASKS, ARI, DASHBOARD = "goal", "task_list", "ari_latest", "dashboard"
 RESOURCES = (GOAL, TASKS, ARI, DASHBOARD)

@@ -1,0 +1,1 @@
+"""``python -m bench.perf``: throughput, latency and costs of the cached API against its baselines."""

@@ -1,0 +1,177 @@
+"""The benchmark's report: console lines while it runs, and ``docs/benchmarks.md`` at the end.
+
+Throughputs are the median of the rounds; a ratio is computed inside each round (the two
+targets measured minutes apart on the same machine) and its median reported with the
+per-round values, so a machine busy in one round cannot make one target look better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections.abc import Iterable
+from datetime import datetime
+
+from bench.perf.run import Measured
+from bench.perf.targets import TARGETS
+
+__all__ = ["line", "render"]
+
+WORKLOADS = {"mix": "mix (95% GET / 5% writes)", "hit": "hit-only", "write": "writes-only"}
+# (label, numerator (target, workload), denominator, goal)
+RATIOS = (
+    ("hit-only: cache-on / floor", ("cache-on", "hit"), ("floor", "hit"), 0.8),
+    ("mix: cache-on / cache-off", ("cache-on", "mix"), ("cache-off", "mix"), 5.0),
+    ("mix: cache-on / naive", ("cache-on", "mix"), ("naive", "mix"), 3.0),
+    ("mix: cache-off / plain-drf", ("cache-off", "mix"), ("plain-drf", "mix"), 1.0),
+    ("hit-only: cache-off / plain-drf", ("cache-off", "hit"), ("plain-drf", "hit"), 1.0),
+    ("writes: cache-on / plain-drf", ("cache-on", "write"), ("plain-drf", "write"), None),
+)
+
+
+def line(m: Measured) -> str:
+    cost = _costs(m)
+    return (
+        f"round {m.round} {m.target:<10} {m.workload:<6} {m.rps:8.0f} req/s  p50 {m.latency['p50']:6.2f} ms"
+        f"  p99 {m.latency['p99']:6.2f} ms  errors {m.errors}  SQL/req {cost['sql']:.2f}"
+        f"  Redis RT/req {cost['round_trips']:.2f}"
+    )
+
+
+def _costs(m: Measured) -> dict[str, float]:
+    n = max(m.requests, 1)
+    commands = sum(m.redis["commands"].values())
+    return {
+        "sql": m.sql["statements"] / n,
+        "data_sql": m.sql["data_statements"] / n,
+        "commands": commands / n,
+        "round_trips": m.redis["round_trips"] / n,
+    }
+
+
+def _by(results: Iterable[Measured], target: str, workload: str) -> list[Measured]:
+    return sorted((m for m in results if (m.target, m.workload) == (target, workload)), key=lambda m: m.round)
+
+
+def _median_run(runs: list[Measured]) -> Measured:
+    return sorted(runs, key=lambda m: m.rps)[len(runs) // 2]
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def render(
+    results: list[Measured], memory: dict[str, dict[str, int]], args: argparse.Namespace, machine: dict, when: datetime
+) -> str:
+    names = [t.name for t in TARGETS if any(m.target == t.name for m in results)]
+    out = [
+        "# Benchmarks",
+        "",
+        f"Produced by `make bench` (`python -m bench.perf`) on {when:%Y-%m-%d %H:%M} UTC; every figure below comes",
+        "from that one run. Re-run it to refresh this file.",
+        "",
+        "## Setup",
+        "",
+        f"- Machine: {machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, {machine['postgres']},"
+        f" {machine['redis']}, {machine['wrk']}.",
+        f"- Data: {args.users:,} users x {args.snapshots} ARI snapshots, {args.goals} goals and {args.tasks} tasks"
+        " each, bulk-loaded with COPY; one token per user.",
+        f"- Servers: gunicorn with the project's `gunicorn.conf.py` ({args.workers} sync workers, access log on),"
+        " production settings, DEBUG off; a private PostgreSQL with `pg_stat_statements` and a private Redis"
+        " (`allkeys-lru`), all on this machine.",
+        f"- Load: wrk, {args.connections} connections (one per thread), {args.seconds:g} s per run,"
+        f" {args.rounds} interleaved rounds (each round runs every target, in a rotated order).",
+        "- Workloads: **mix**: 95% GETs of the nine cached routes (dashboard 20%, goal list 14%, latest ARI 14%,"
+        " task list 12%, profile 10%, ARI history 10%, a goal 8%, a task 7%, predictions 5%) and 5% writes"
+        " (a snapshot, a goal, a goal PATCH, a task, a task PATCH), users drawn by Zipf (s = 1); **hit-only**:"
+        " the same GETs on each user's cached URLs, warmed just before; **writes-only**: the writes.",
+        "",
+        "Targets:",
+        "",
+        *[f"- `{t.name}`: {t.about}" for t in TARGETS if t.name in names],
+        "",
+        "## Throughput (median of the rounds)",
+        "",
+        "| target | " + " | ".join(f"{WORKLOADS[w]} req/s" for w in WORKLOADS) + " | hit-only vs floor |",
+        "|---|" + "---|" * (len(WORKLOADS) + 1),
+    ]
+    floor = _by(results, "floor", "hit")
+    floor_rps = statistics.median(m.rps for m in floor) if floor else None
+    for name in names:
+        cells = []
+        for workload in WORKLOADS:
+            runs = _by(results, name, workload)
+            cells.append(_fmt(statistics.median(m.rps for m in runs)) if runs else "-")
+        hit = _by(results, name, "hit")
+        vs = statistics.median(m.rps for m in hit) / floor_rps if hit and floor_rps else None
+        out.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(vs, 2)}x |")
+    out += ["", "## Ratios (computed inside each round)", "", "| ratio | median | rounds | goal |", "|---|---|---|---|"]
+    for label, top, bottom, goal in RATIOS:
+        pairs = [
+            (a.rps / b.rps) for a in _by(results, *top) for b in _by(results, *bottom) if a.round == b.round and b.rps
+        ]
+        if pairs:
+            verdict = (
+                "-"
+                if goal is None
+                else (f"at least {goal:g}x: " + ("met" if statistics.median(pairs) >= goal else "NOT met"))
+            )
+            rounds = ", ".join(f"{p:.2f}" for p in pairs)
+            out.append(f"| {label} | {statistics.median(pairs):.2f}x | {rounds} | {verdict} |")
+    out += [
+        "",
+        "## Per endpoint (the median round of each target and workload)",
+        "",
+        "| target | workload | endpoint | req/s | p50 ms | p99 ms | errors | hit rate |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in names:
+        for workload in WORKLOADS:
+            runs = _by(results, name, workload)
+            if not runs:
+                continue
+            m = _median_run(runs)
+            out.append(
+                f"| {name} | {workload} | **all** | {m.rps:,.0f} | {m.latency['p50']:.2f} | {m.latency['p99']:.2f}"
+                f" | {m.errors} | |"
+            )
+            for endpoint, ep in sorted(m.endpoints.items(), key=lambda item: -item[1]["requests"]):
+                rate = "-" if ep["hit_rate"] is None else f"{ep['hit_rate']:.1%}"
+                figures = f"{ep['rps']:,.0f} | {ep['p50']:.2f} | {ep['p99']:.2f} | {ep['errors']}"
+                out.append(f"| | | {endpoint} | {figures} | {rate} |")
+    out += [
+        "",
+        "## What a request costs the servers (the median round)",
+        "",
+        "SQL statements from `pg_stat_statements` (all, and without BEGIN/COMMIT/SET); Redis commands from"
+        " `INFO commandstats`; Redis round trips from `INFO stats` `total_reads_processed` (a script or a"
+        " pipeline arrives in one read). Both include the background work of every running server (the"
+        " outbox poll, the statistics flush), spread over the run's requests.",
+        "",
+        "| target | workload | SQL / req | data SQL / req | Redis commands / req | Redis round trips / req"
+        " | Redis commands |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in names:
+        for workload in WORKLOADS:
+            runs = _by(results, name, workload)
+            if not runs:
+                continue
+            m = _median_run(runs)
+            c = _costs(m)
+            top = ", ".join(
+                f"{k} {v / max(m.requests, 1):.2f}"
+                for k, v in sorted(m.redis["commands"].items(), key=lambda i: -i[1])[:4]
+            )
+            out.append(
+                f"| {name} | {workload} | {c['sql']:.2f} | {c['data_sql']:.2f} | {c['commands']:.2f} |"
+                f" {c['round_trips']:.2f} | {top} |"
+            )
+    out += ["", "## Redis memory of one active user's entries (`MEMORY USAGE`)", ""]
+    for label, families in memory.items():
+        total = sum(families.values())
+        detail = ", ".join(f"{family} {size:,}" for family, size in sorted(families.items(), key=lambda i: -i[1]))
+        out.append(f"- {label}: **{total:,} bytes** ({detail})")
+    out.append("")
+    return "\n".join(out)
