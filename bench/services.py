@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -24,6 +25,30 @@ from psycopg import sql
 REPO = Path(__file__).resolve().parents[1]
 MAINTENANCE_DB = "postgres"
 _SHM = "/dev/shm"  # noqa: S108  (gunicorn's worker heartbeat files, on tmpfs)
+
+
+# Variables of a developer's shell that would change what a run measures.
+_DROPPED_ENV = ("DJANGO_SETTINGS_MODULE", "CACHE_ENABLED", "CACHE_TTL_SECONDS", "AIPAL_TEST_BACKENDS")
+
+
+def service_env(*, database_url: str, redis_url: str, key_prefix: str, **settings: str) -> dict[str, str]:
+    """The environment of a server the run starts: production settings, DEBUG off, a fresh
+    secret key, its own key prefix, throttles off (they would measure themselves)."""
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update(
+        DJANGO_SETTINGS_MODULE="aipal.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_DEBUG="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CACHE_KEY_PREFIX=key_prefix,
+        THROTTLE_USER="off",
+        THROTTLE_ANON="off",
+        PYTHONUNBUFFERED="1",
+        **settings,
+    )
+    return env
 
 
 class SetupError(RuntimeError):

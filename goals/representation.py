@@ -12,10 +12,10 @@ from typing import Any
 from aipal.api.timefmt import iso
 from goals.models import Goal
 
-__all__ = ["COLUMNS", "goal_data", "row_of"]
+__all__ = ["COLUMNS", "FIELDS", "goal_data", "row_of"]
 
-# What a goal row must hold (the task counts are annotated by the selectors).
-COLUMNS = (
+# The goal's own fields; a row also holds the task counts the selectors annotate.
+FIELDS = (
     "id",
     "user_id",
     "description",
@@ -27,9 +27,8 @@ COLUMNS = (
     "created_at",
     "updated_at",
     "completed_at",
-    "tasks_total",
-    "tasks_completed",
 )
+COLUMNS = (*FIELDS, "tasks_total", "tasks_completed")
 
 
 def row_of(goal: Goal) -> dict[str, Any]:

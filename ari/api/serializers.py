@@ -12,7 +12,8 @@ from typing import Any
 from rest_framework import serializers
 
 from aipal.api.params import LimitParams
-from ari.models import DIMENSIONS, ARISnapshot, TaskComplexity
+from ari.models import ARISnapshot, TaskComplexity
+from ari.representation import COLUMNS
 
 __all__ = [
     "HistoryParams",
@@ -68,16 +69,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ARISnapshot
-        fields = [
-            "id",
-            "user_id",
-            "timestamp",
-            *DIMENSIONS,
-            "autonomy_retention",
-            "delta_agency",
-            "task_description",
-            "task_complexity",
-        ]
+        fields = list(COLUMNS)
         read_only_fields = fields
 
 

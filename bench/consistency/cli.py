@@ -17,13 +17,11 @@ from typing import Any
 from bench.consistency import analysis
 from bench.consistency.services import create_user
 from bench.consistency.workload import ARI, GOAL, TASKS, Api, Chaos, Reader, Shared, Writer
-from bench.services import Database, Gunicorn, RedisProcess, SetupError, free_port, migrate
+from bench.services import Database, Gunicorn, RedisProcess, SetupError, free_port, migrate, service_env
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 KEY_PREFIX = "aipalcheck"
 USERNAME = "consistency"
-# Variables of a developer's shell that would change what the run measures.
-_DROPPED_ENV = ("DJANGO_SETTINGS_MODULE", "CACHE_ENABLED", "CACHE_TTL_SECONDS", "AIPAL_TEST_BACKENDS")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -62,26 +60,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def service_env(database_url: str, redis_url: str, atomic: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-    env.update(
-        DJANGO_SETTINGS_MODULE="aipal.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
-        DJANGO_DEBUG="false",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+def _service_env(database_url: str, redis_url: str, atomic: bool) -> dict[str, str]:
+    return service_env(
+        database_url=database_url,
+        redis_url=redis_url,
+        key_prefix=KEY_PREFIX,
         DJANGO_ATOMIC_REQUESTS="true" if atomic else "false",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX=KEY_PREFIX,
         REDIS_SOCKET_TIMEOUT="0.5",
         CACHE_BREAKER_RESET_SECONDS="0.5",
         CACHE_BREAKER_MAX_RESET_SECONDS="2",
         CACHE_OUTBOX_POLL_SECONDS="0.2",
-        THROTTLE_USER="off",
-        THROTTLE_ANON="off",
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def _login(port: int, password: str, user_id: int) -> tuple[str, int]:
@@ -154,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         redis_server.start()
         database.create()
-        env = service_env(database.url, redis_server.url, args.atomic_requests)
+        env = _service_env(database.url, redis_server.url, args.atomic_requests)
         migrate(env)
         password = secrets.token_urlsafe(16)
         user_id = create_user(env, USERNAME, password)

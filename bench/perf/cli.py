@@ -26,11 +26,10 @@ import redis
 from bench.perf import dataset, report
 from bench.perf.run import Measured, measure, warm
 from bench.perf.targets import TARGETS, Target
-from bench.services import REPO, Gunicorn, PostgresCluster, RedisProcess, SetupError, free_port, migrate
+from bench.services import REPO, Gunicorn, PostgresCluster, RedisProcess, SetupError, free_port, migrate, service_env
 
 DATABASE = "aipal_bench"
 KEY_PREFIX = "bench"
-_DROPPED_ENV = ("DJANGO_SETTINGS_MODULE", "CACHE_ENABLED", "DATABASE_URL", "REDIS_URL", "AIPAL_TEST_BACKENDS")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,23 +55,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if min(args.users, args.goals, args.tasks, args.rounds, args.connections, args.workers) < 1 or args.seconds <= 0:
         parser.error("sizes, --rounds, --connections, --workers and --seconds must be positive")
     return args
-
-
-def _env(database_url: str, redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-    env.update(
-        DJANGO_SETTINGS_MODULE="aipal.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_DEBUG="false",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX=KEY_PREFIX,
-        THROTTLE_USER="off",
-        THROTTLE_ANON="off",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 def _machine() -> dict[str, str]:
@@ -116,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             conn.execute("CREATE EXTENSION pg_stat_statements")
         redis_server.start()
         database_url = cluster.url(DATABASE)
-        env = _env(database_url, redis_server.url)
+        env = service_env(database_url=database_url, redis_url=redis_server.url, key_prefix=KEY_PREFIX)
         migrate(env)
         migrate({**env, "DJANGO_SETTINGS_MODULE": "bench.baselines.settings"})
         sizes = dataset.Sizes(args.users, args.snapshots, args.goals, args.tasks)

@@ -17,17 +17,10 @@ from pathlib import Path
 
 import psycopg
 
+from bench.consistency.workload import DIMENSIONS
+
 __all__ = ["BenchUser", "Sizes", "load", "write_users_file"]
 
-DIMENSIONS = (
-    "decision_quality",
-    "skill_development",
-    "ai_reliance",
-    "bottleneck_resolution",
-    "user_confidence",
-    "engagement",
-    "autonomy_perception",
-)
 GOAL_STATUSES = ("active",) * 12 + ("completed",) * 5 + ("abandoned",) * 3
 TASK_STATUSES = ("pending",) * 4 + ("running",) * 2 + ("completed",) * 3 + ("failed",)
 COMPLEXITIES = ("atomic", "micro", "mini", "macro", "mega")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from bench.perf.run import Measured
@@ -53,8 +53,13 @@ def _by(results: Iterable[Measured], target: str, workload: str) -> list[Measure
     return sorted((m for m in results if (m.target, m.workload) == (target, workload)), key=lambda m: m.round)
 
 
-def _median_run(runs: list[Measured]) -> Measured:
-    return sorted(runs, key=lambda m: m.rps)[len(runs) // 2]
+def _median_runs(results: list[Measured], names: list[str]) -> Iterator[tuple[str, str, Measured]]:
+    """The median round (by req/s) of each target and workload that ran."""
+    for name in names:
+        for workload in WORKLOADS:
+            runs = sorted(_by(results, name, workload), key=lambda m: m.rps)
+            if runs:
+                yield name, workload, runs[len(runs) // 2]
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
@@ -126,20 +131,15 @@ def render(
         "| target | workload | endpoint | req/s | p50 ms | p99 ms | errors | hit rate |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for name in names:
-        for workload in WORKLOADS:
-            runs = _by(results, name, workload)
-            if not runs:
-                continue
-            m = _median_run(runs)
-            out.append(
-                f"| {name} | {workload} | **all** | {m.rps:,.0f} | {m.latency['p50']:.2f} | {m.latency['p99']:.2f}"
-                f" | {m.errors} | |"
-            )
-            for endpoint, ep in sorted(m.endpoints.items(), key=lambda item: -item[1]["requests"]):
-                rate = "-" if ep["hit_rate"] is None else f"{ep['hit_rate']:.1%}"
-                figures = f"{ep['rps']:,.0f} | {ep['p50']:.2f} | {ep['p99']:.2f} | {ep['errors']}"
-                out.append(f"| | | {endpoint} | {figures} | {rate} |")
+    for name, workload, m in _median_runs(results, names):
+        out.append(
+            f"| {name} | {workload} | **all** | {m.rps:,.0f} | {m.latency['p50']:.2f} | {m.latency['p99']:.2f}"
+            f" | {m.errors} | |"
+        )
+        for endpoint, ep in sorted(m.endpoints.items(), key=lambda item: -item[1]["requests"]):
+            rate = "-" if ep["hit_rate"] is None else f"{ep['hit_rate']:.1%}"
+            figures = f"{ep['rps']:,.0f} | {ep['p50']:.2f} | {ep['p99']:.2f} | {ep['errors']}"
+            out.append(f"| | | {endpoint} | {figures} | {rate} |")
     out += [
         "",
         "## What a request costs the servers (the median round)",
@@ -153,21 +153,15 @@ def render(
         " | Redis commands |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name in names:
-        for workload in WORKLOADS:
-            runs = _by(results, name, workload)
-            if not runs:
-                continue
-            m = _median_run(runs)
-            c = _costs(m)
-            top = ", ".join(
-                f"{k} {v / max(m.requests, 1):.2f}"
-                for k, v in sorted(m.redis["commands"].items(), key=lambda i: -i[1])[:4]
-            )
-            out.append(
-                f"| {name} | {workload} | {c['sql']:.2f} | {c['data_sql']:.2f} | {c['commands']:.2f} |"
-                f" {c['round_trips']:.2f} | {top} |"
-            )
+    for name, workload, m in _median_runs(results, names):
+        c = _costs(m)
+        top = ", ".join(
+            f"{k} {v / max(m.requests, 1):.2f}" for k, v in sorted(m.redis["commands"].items(), key=lambda i: -i[1])[:4]
+        )
+        out.append(
+            f"| {name} | {workload} | {c['sql']:.2f} | {c['data_sql']:.2f} | {c['commands']:.2f} |"
+            f" {c['round_trips']:.2f} | {top} |"
+        )
     out += ["", "## Redis memory of one active user's entries (`MEMORY USAGE`)", ""]
     for label, families in memory.items():
         total = sum(families.values())

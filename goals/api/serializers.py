@@ -7,6 +7,7 @@ from rest_framework import serializers
 from aipal.api.fields import FiniteFloatField, IntegerField
 from aipal.api.params import LimitParams
 from goals.models import ComplexityLevel, Goal, GoalStatus
+from goals.representation import FIELDS
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -17,20 +18,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
-        fields = [
-            "id",
-            "user_id",
-            "description",
-            "importance",
-            "complexity_level",
-            "estimated_value",
-            "status",
-            "deadline",
-            "created_at",
-            "updated_at",
-            "completed_at",
-            "progress",
-        ]
+        fields = [*FIELDS, "progress"]
         read_only_fields = fields
 
     def get_progress(self, goal: Goal) -> dict[str, int]:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from aipal.api.fields import BoundedJSONObjectField, IntegerField
 from aipal.api.params import LimitParams, QueryIntegerField
 from tasks.models import Task, TaskStatus
+from tasks.representation import COLUMNS
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -15,21 +16,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = [
-            "id",
-            "user_id",
-            "goal_id",
-            "title",
-            "task_type",
-            "priority",
-            "status",
-            "attempts",
-            "result",
-            "error_message",
-            "created_at",
-            "started_at",
-            "completed_at",
-        ]
+        fields = list(COLUMNS)
         read_only_fields = fields
 
 
