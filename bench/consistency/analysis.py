@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bench.consistency.workload import RESOURCES, WRITTEN_BY, Episode, Read
+from bench.consistency.workload import RESOURCES, WRITTEN_BY, Episode, Read, Revocations
 
 MAX_EXAMPLES = 10
 
@@ -35,6 +35,7 @@ def analyse(
     elapsed: float,
     episodes: Sequence[Episode],
     errors: Counter,
+    revocations: Revocations | None = None,
 ) -> dict[str, Any]:
     """Return the figures of a run as a JSON-ready dict."""
     times = {name: [t for _, t in rows] for name, rows in returned.items()}
@@ -97,6 +98,10 @@ def analyse(
             for e in episodes
         ],
         "stale_examples": examples,
+        "revoked_tokens": revocations.revoked if revocations else 0,
+        "revoked_token_reads": revocations.checks if revocations else 0,
+        "revoked_tokens_accepted": revocations.accepted if revocations else 0,
+        "revoked_examples": revocations.samples if revocations else [],
     }
 
 
@@ -116,6 +121,8 @@ def render(figures: Mapping[str, Any], setup: Mapping[str, Any]) -> str:
         f"  errors      {figures['errors']}",
         f"  X-Cache     HIT={cache['HIT']} MISS={cache['MISS']} BYPASS={cache['BYPASS']}",
         f"  restarts    {figures['restarts']}  pauses {figures['pauses']}",
+        f"  revocations {figures['revoked_tokens']} tokens revoked, {figures['revoked_token_reads']} reads with them"
+        f" after the logout, {figures['revoked_tokens_accepted']} accepted",
     ]
     log = figures.get("service_log")
     if log:
@@ -134,6 +141,8 @@ def render(figures: Mapping[str, Any], setup: Mapping[str, Any]) -> str:
         lines.append(f"  {episode['kind']:<8} at {episode['at_s']} s, Redis {state} for {episode['down_s']} s{back}")
     for kind, count in sorted(figures["errors_by_kind"].items()):
         lines.append(f"  error       {count} x {kind}")
+    for example in figures["revoked_examples"]:
+        lines.append(f"  revoked     {example}")
     for example in figures["stale_examples"]:
         lines.append(
             f"  stale       {example['resource']} at {example['at_s']} s saw v{example['saw']} "

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.consistency import analysis
 from bench.consistency.services import create_user
-from bench.consistency.workload import ARI, GOAL, TASKS, Api, Chaos, Reader, Shared, Writer
+from bench.consistency.workload import ARI, GOAL, TASKS, Api, Chaos, Reader, Revoker, Shared, Writer
 from bench.services import Database, Gunicorn, RedisProcess, SetupError, free_port, migrate, service_env
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -45,6 +45,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="PostgreSQL server to create the run's database on (default: $DATABASE_URL or %(default)s)",
     )
     parser.add_argument("--atomic-requests", action="store_true", help="run the service with ATOMIC_REQUESTS on")
+    parser.add_argument(
+        "--revoke-interval",
+        type=float,
+        default=1.0,
+        help="mean pause between token revocations: log in, read, log out, read again (default 1 s; 0: none)",
+    )
     parser.add_argument("--port", type=int, default=0, help="gunicorn port (default: a free one)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the log directory")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
@@ -96,7 +102,8 @@ def _workload(args: argparse.Namespace, shared: Shared, redis_server: RedisProce
     start = time.monotonic()
     chaos = Chaos(shared, redis_server, plan, start, args.seconds, args.outage_seconds)
     chaos.prefix = KEY_PREFIX
-    threads = [*writers, *readers, chaos]
+    revoker = Revoker(shared, args.revoke_interval) if args.revoke_interval > 0 else None
+    threads = [*writers, *readers, chaos, *([revoker] if revoker else [])]
     for thread in threads:
         thread.start()
     try:
@@ -110,9 +117,16 @@ def _workload(args: argparse.Namespace, shared: Shared, redis_server: RedisProce
         shared.error("chaos", chaos.failure)
     returned = {writer.resource: writer.returned for writer in writers}
     reads = [read for reader in readers for read in reader.reads]
-    return analysis.analyse(
-        reads, returned, start=start, elapsed=elapsed, episodes=chaos.episodes, errors=shared.errors
-    ) | {"error_samples": shared.error_samples}
+    figures = analysis.analyse(
+        reads,
+        returned,
+        start=start,
+        elapsed=elapsed,
+        episodes=chaos.episodes,
+        errors=shared.errors,
+        revocations=revoker.figures if revoker else None,
+    )
+    return figures | {"error_samples": shared.error_samples}
 
 
 def _service_log(path: Path | None, limit: int = 60) -> tuple[dict[str, int], list[str]]:
@@ -150,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
         gunicorn = Gunicorn(args.port or free_port(), args.workers, env, workdir)
         gunicorn.start()
         token, goal_id = _login(gunicorn.port, password, user_id)
-        shared = Shared(port=gunicorn.port, token=token, user_id=user_id, goal_id=goal_id)
+        shared = Shared(
+            port=gunicorn.port, token=token, user_id=user_id, goal_id=goal_id, username=USERNAME, password=password
+        )
         figures = _workload(args, shared, redis_server)
     except SetupError as exc:
         print(f"consistency check could not run: {exc}", file=sys.stderr)
@@ -173,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     setup["redis_port"] = redis_server.port
     figures["service_log"] = log_counts
     print(analysis.render(figures, setup))
-    failed = figures["stale_reads"] > 0 or figures["errors"] > 0
+    failed = figures["stale_reads"] > 0 or figures["errors"] > 0 or figures["revoked_tokens_accepted"] > 0
     if failed:
         for sample in figures["error_samples"]:
             print(f"  error sample  {sample}")

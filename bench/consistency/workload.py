@@ -85,6 +85,8 @@ class Shared:
     token: str
     user_id: int
     goal_id: int
+    username: str = ""
+    password: str = ""
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     errors: Counter = field(default_factory=Counter)
@@ -206,6 +208,63 @@ class Reader(threading.Thread):
                 continue
             self.reads.append(Read(resource, started, version, reply.x_cache or "none", reply.status))
         api.close()
+
+
+@dataclass
+class Revocations:
+    """What the revoker did: tokens revoked, reads made with them after the logout returned,
+    and how many of those were answered with data (each one a revoked token accepted)."""
+
+    revoked: int = 0
+    checks: int = 0
+    accepted: int = 0
+    samples: list[str] = field(default_factory=list)
+
+
+class Revoker(threading.Thread):
+    """Logs in, reads with the new token until it is served from the cache, logs out, then
+    reads with the revoked token: every read after the logout returned must be a 401."""
+
+    CHECKS = 5
+
+    def __init__(self, shared: Shared, interval: float) -> None:
+        super().__init__(name="revoker", daemon=True)
+        self.shared = shared
+        self.interval = interval
+        self.figures = Revocations()
+
+    def _cycle(self) -> None:
+        s = self.shared
+        login = Api(s.port)
+        reply = login.request("POST", "/api/auth/token", {"username": s.username, "password": s.password})
+        login.close()
+        if reply.status != 200:
+            s.error(f"revoker login: HTTP {reply.status}", reply.body[:200].decode("replace"))
+            return
+        api = Api(s.port, reply.json()["token"])
+        path = f"/api/users/{s.user_id}/goals/{s.goal_id}"
+        for _ in range(3):  # fills the token's record, then hits (when Redis is up)
+            api.request("GET", path)
+        if api.request("POST", "/api/auth/logout").status != 204:
+            s.error("revoker logout: not 204")
+            api.close()
+            return
+        self.figures.revoked += 1
+        for _ in range(self.CHECKS):
+            after = api.request("GET", path)
+            self.figures.checks += 1
+            if after.status != 401:
+                self.figures.accepted += 1
+                if len(self.figures.samples) < 10:
+                    self.figures.samples.append(f"revoked token answered {after.status} X-Cache {after.x_cache}")
+        api.close()
+
+    def run(self) -> None:
+        while not self.shared.stop.wait(random.uniform(0, 2 * self.interval)):
+            try:
+                self._cycle()
+            except (OSError, http.client.HTTPException) as exc:
+                self.shared.error(f"revoker: {type(exc).__name__}", str(exc))
 
 
 @dataclass(frozen=True)
