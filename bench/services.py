@@ -266,6 +266,16 @@ class Gunicorn:
             time.sleep(0.2)
         raise SetupError(f"GET /api/health did not answer 200 within {timeout:.0f}s:\n{tail(self.log)}")
 
+    def worker_pids(self) -> list[int]:
+        """The pids of the master's workers (its children)."""
+        if self.process is None:
+            return []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
     def _healthy(self) -> bool:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         try:

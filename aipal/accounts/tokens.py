@@ -32,7 +32,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from aipal.cache import client
-from aipal.cache.keys import AUTH_TOKEN, CacheKey
+from aipal.cache.keys import AUTH_TOKEN, CacheKey, token_record
 
 __all__ = [
     "FASTPATH_IDENTITY",
@@ -73,7 +73,7 @@ def lookup_hash(token: str) -> str:
 
 
 def record_key(user_id: int, token: str) -> CacheKey:
-    return AUTH_TOKEN.key(user_id=user_id, variant={"t": lookup_hash(token)})
+    return token_record(user_id, lookup_hash(token))
 
 
 def record_value(*, user_id: int, is_staff: bool, is_active: bool, expiry_ms: int) -> bytes:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from aipal.cache.conf import cache_settings
@@ -45,6 +46,7 @@ __all__ = [
     "KeySpec",
     "app_key_pattern",
     "generation_hash",
+    "token_record",
     "user_base",
     "user_key_pattern",
 ]
@@ -105,9 +107,14 @@ def _variant(params: Mapping[str, object] | None) -> str:
     """Encode query parameters canonically (sorted, validated) so one filter has one key."""
     if not params:
         return ""
+    return _encoded(tuple(sorted((name, type(value), value) for name, value in params.items())))
+
+
+@lru_cache(maxsize=4096)
+def _encoded(params: tuple[tuple[str, type, object], ...]) -> str:
+    """``_variant`` of sorted (name, type, value) triples; remembered, as query strings repeat."""
     parts = []
-    for name in sorted(params):
-        value = params[name]
+    for name, _, value in params:
         if isinstance(value, datetime):
             value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         text = "~" if value is None else str(value)
@@ -200,6 +207,15 @@ TASK_DETAIL = KeySpec("TASK_DETAIL", "tasks:{task}", CacheTTL.TASK_STATUS, objec
 # Not a response: the record of one token (variant ``t=<hash>``) that lets a hit check it
 # without the database (see aipal.accounts.tokens). TTL: CACHE_TTL_SECONDS, at most the token's life.
 AUTH_TOKEN = KeySpec("AUTH_TOKEN", "auth")
+_HASH = re.compile(r"^[0-9a-f]{32}$")
+
+
+def token_record(user_id: int, token_hash: str) -> CacheKey:
+    """Return the key of one token's record (variant ``t=<hash>``; the token itself never)."""
+    if not _HASH.match(token_hash):
+        raise ValueError("a token record is named by 32 hex digits of the token's hash")
+    return CacheKey(spec=AUTH_TOKEN, user_id=_valid_id(user_id), object_id=None, variant=f"t={token_hash}")
+
 
 ALL_SPECS: tuple[KeySpec, ...] = (
     PROFILE,

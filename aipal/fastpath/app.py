@@ -122,19 +122,19 @@ class FastPath:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("Cache hit: %s", read.key)
         if _names(environ.get("HTTP_IF_NONE_MATCH"), found.etag):
-            metrics.FAST_PATH.labels("not_modified").inc()
+            metrics.count("not_modified")
             headers = envelope.not_modified(found.etag, allow=route.allow, vary=VARY)
             metrics.record_answer(view=route.view_name, secure=envelope.secure, status=304, size=0, started=started)
             return "304 Not Modified", headers, b""
         body = encoding.restored(found.payload)
-        metrics.FAST_PATH.labels("hit").inc()
+        metrics.count("hit")
         headers = envelope.ok(body, found.etag, allow=route.allow, vary=VARY)
         metrics.record_answer(view=route.view_name, secure=envelope.secure, status=200, size=len(body), started=started)
         return "200 OK", headers, body
 
     @staticmethod
     def _passed_on(outcome: str) -> None:
-        metrics.FAST_PATH.labels(outcome).inc()
+        metrics.count(outcome)
         return None
 
 

@@ -3,18 +3,22 @@
 A request the fast path answers never reaches django-prometheus' middleware, so the
 same series are updated here (requests and responses totals, by method, transport,
 view and status, body sizes, latencies), plus ``cache_fast_path_total`` by outcome.
-Labelled children are looked up once per label set and kept.
+
+NOTE: the labelled series are looked up once per label set, and counters are bumped
+through their value objects (prometheus_client's ``_value``): ``Counter.inc``'s own
+checks cost, on a hit, as much as a tenth of the fast path.
 """
 
 from __future__ import annotations
 
 import time
 from functools import cache
+from typing import Any
 
 from django_prometheus.middleware import Metrics
 from prometheus_client import Counter
 
-__all__ = ["FAST_PATH", "record_answer"]
+__all__ = ["FAST_PATH", "count", "record_answer"]
 
 FAST_PATH = Counter(
     "cache_fast_path",
@@ -24,9 +28,20 @@ FAST_PATH = Counter(
 
 
 @cache
-def _series(view: str, transport: str, status: str) -> tuple:  # type: ignore[type-arg]
+def _outcome(outcome: str) -> Any:
+    return FAST_PATH.labels(outcome)._value
+
+
+def count(outcome: str) -> None:
+    """Count one request the fast path saw, by what it did with it."""
+    _outcome(outcome).inc(1)
+
+
+@cache
+def _series(view: str, transport: str, status: str) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """(counter values, histograms of sizes, histograms of latencies) of one label set."""
     m = Metrics.get_instance()
-    return (
+    counters = (
         m.requests_total,
         m.responses_total,
         m.requests_by_method.labels(method="GET"),
@@ -35,33 +50,19 @@ def _series(view: str, transport: str, status: str) -> tuple:  # type: ignore[ty
         m.responses_by_status.labels(status=status),
         m.responses_by_status_view_method.labels(status=status, view=view, method="GET"),
         m.responses_by_charset.labels(charset="utf-8"),
-        m.requests_body_bytes,
-        m.responses_body_bytes,
-        m.requests_latency_before,
-        m.requests_latency_by_view_method.labels(view=view, method="GET"),
     )
+    sizes = (m.requests_body_bytes, m.responses_body_bytes)
+    latencies = (m.requests_latency_before, m.requests_latency_by_view_method.labels(view=view, method="GET"))
+    return tuple(counter._value for counter in counters), sizes, latencies
 
 
 def record_answer(*, view: str, secure: bool, status: int, size: int, started: float) -> None:
     """Count one request the fast path answered, as django-prometheus would have."""
-    (
-        requests,
-        responses,
-        by_method,
-        by_transport,
-        by_view,
-        by_status,
-        by_status_view,
-        by_charset,
-        request_bytes,
-        response_bytes,
-        latency_before,
-        latency_by_view,
-    ) = _series(view, "https" if secure else "http", str(status))
-    elapsed = time.perf_counter() - started
-    for counter in (requests, responses, by_method, by_transport, by_view, by_status, by_status_view, by_charset):
-        counter.inc()
+    counters, (request_bytes, response_bytes), latencies = _series(view, "https" if secure else "http", str(status))
+    for value in counters:
+        value.inc(1)
     request_bytes.observe(0)
     response_bytes.observe(size)
-    latency_before.observe(elapsed)
-    latency_by_view.observe(elapsed)
+    elapsed = time.perf_counter() - started
+    for histogram in latencies:
+        histogram.observe(elapsed)

@@ -39,6 +39,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--goals", type=int, default=20, help="goals per user (default 20)")
     parser.add_argument("--tasks", type=int, default=40, help="tasks per user (default 40)")
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured run (default 10)")
+    parser.add_argument(
+        "--warmup", type=float, default=None, help="unmeasured seconds of each workload before its run (default: half)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers per target (default 3)")
@@ -47,6 +50,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"), help="markdown report ('-': none)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, wrk output)")
+    parser.add_argument(
+        "--profile", action="store_true", help="sample one worker of each target with py-spy during each run"
+    )
     args = parser.parse_args(argv)
     known = {t.name for t in TARGETS}
     args.target_list = [t for t in TARGETS if t.name in set(args.targets.split(","))]
@@ -193,11 +199,13 @@ def _measure_one(
         port=server.port,
         token=target.token,
         seconds=args.seconds,
+        warmup=args.seconds / 2 if args.warmup is None else args.warmup,
         connections=args.connections,
         data_file=data_file,
         workdir=workdir,
         redis_client=client,
         database_url=database_url,
+        profile_pid=(server.worker_pids() or [None])[0] if args.profile else None,
     )
     if target.name == "cache-on" and workload == "mix" and round_ == 1:
         ranked = sorted(result.users.items(), key=lambda item: -item[1])

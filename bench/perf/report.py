@@ -85,11 +85,13 @@ def render(
         f"- Servers: gunicorn with the project's `gunicorn.conf.py` ({args.workers} sync workers, access log on),"
         " production settings, DEBUG off; a private PostgreSQL with `pg_stat_statements` and a private Redis"
         " (`allkeys-lru`), all on this machine.",
-        f"- Load: wrk, {args.connections} connections (one per thread), {args.seconds:g} s per run,"
+        f"- Load: wrk, {args.connections} connections (one per thread), {args.seconds:g} s per run after"
+        f" {args.seconds / 2 if args.warmup is None else args.warmup:g} s of the same workload unmeasured,"
         f" {args.rounds} interleaved rounds (each round runs every target, in a rotated order).",
         "- Workloads: **mix**: 95% GETs of the nine cached routes (dashboard 20%, goal list 14%, latest ARI 14%,"
         " task list 12%, profile 10%, ARI history 10%, a goal 8%, a task 7%, predictions 5%) and 5% writes"
-        " (a snapshot, a goal, a goal PATCH, a task, a task PATCH), users drawn by Zipf (s = 1); **hit-only**:"
+        " (a snapshot, a goal, a goal PATCH, a task, a task PATCH), users drawn by Zipf (s = 1) and, for a"
+        " goal or a task, one of the user's by Zipf too (the first the most read); **hit-only**:"
         " the same GETs on each user's cached URLs, warmed just before; **writes-only**: the writes.",
         "",
         "Targets:",
@@ -162,6 +164,17 @@ def render(
             f"| {name} | {workload} | {c['sql']:.2f} | {c['data_sql']:.2f} | {c['commands']:.2f} |"
             f" {c['round_trips']:.2f} | {top} |"
         )
+    profiled = [(name, workload, m) for name, workload, m in _median_runs(results, names) if m.profile]
+    if profiled:
+        out += [
+            "",
+            "## Where the time goes (py-spy, one worker, samples holding the GIL, the median round)",
+            "",
+            "Each frame's share of the worker's computing samples, everything it calls included.",
+        ]
+        for name, workload, m in profiled:
+            out += ["", f"**{name}, {workload}**", "", "| share | frame |", "|---|---|"]
+            out += [f"| {share:.0%} | `{frame}` |" for frame, share in m.profile[:18]]
     out += ["", "## Redis memory of one active user's entries (`MEMORY USAGE`)", ""]
     for label, families in memory.items():
         total = sum(families.values())

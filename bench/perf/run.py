@@ -17,6 +17,7 @@ import redis
 
 from bench.perf.dataset import BenchUser
 from bench.perf.probes import PostgresCounters, RedisCounters
+from bench.perf.profile import Profiler
 from bench.services import SetupError
 
 __all__ = ["HIT_PATHS", "Measured", "measure", "warm"]
@@ -49,6 +50,7 @@ class Measured:
     redis: dict[str, Any]
     sql: dict[str, int]
     users: dict[str, int] = field(default_factory=dict)
+    profile: list[tuple[str, float]] | None = None
 
     @property
     def rps(self) -> float:
@@ -77,13 +79,16 @@ def measure(
     port: int,
     token: str,
     seconds: float,
+    warmup: float,
     connections: int,
     data_file: Path,
     workdir: Path,
     redis_client: redis.Redis,
     database_url: str,
+    profile_pid: int | None = None,
 ) -> Measured:
-    """Run wrk for ``seconds`` and read the servers' counters around it."""
+    """Run the workload for ``warmup`` seconds unmeasured, then for ``seconds`` with wrk,
+    reading the servers' counters around the measured run."""
     if shutil.which("wrk") is None:
         raise SetupError("wrk is not installed (apt-get install wrk)")
     out = workdir / f"{target}-{workload}-{round_}.json"
@@ -94,9 +99,26 @@ def measure(
         "BENCH_TOKEN": token,
         "BENCH_OUT": str(out),
     }
-    args = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(SCRIPT)]
+
+    def wrk(duration: float) -> subprocess.CompletedProcess:
+        args = [
+            "wrk",
+            f"-t{connections}",
+            f"-c{connections}",
+            f"-d{duration:g}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(SCRIPT),
+        ]
+        return subprocess.run([*args, f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True)  # noqa: S603
+
+    if warmup > 0:
+        wrk(warmup)
     redis_before, sql_before = RedisCounters.read(redis_client), PostgresCounters.read(database_url)
-    done = subprocess.run([*args, f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True)  # noqa: S603
+    profiler = Profiler(profile_pid, seconds, workdir / f"{target}-{workload}-{round_}.spy") if profile_pid else None
+    done = wrk(seconds)
+    profile = profiler.wait() if profiler else None
     redis_after, sql_after = RedisCounters.read(redis_client), PostgresCounters.read(database_url)
     if done.returncode != 0 or not out.exists():
         raise SetupError(f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-2000:]}")
@@ -131,6 +153,7 @@ def measure(
         redis=redis_after.since(redis_before),
         sql=sql_after.since(sql_before),
         users=raw.get("users", {}),
+        profile=profile,
     )
 
 

@@ -3,7 +3,9 @@
 --
 -- Environment: BENCH_DATA (one line per user: id, app token, DRF token, goal ids, task ids),
 -- BENCH_MODE (mix | hit | write | warm), BENCH_TOKEN (app | drf), BENCH_OUT (JSON written by done()).
---   mix:   95% GETs of the nine cached routes, 5% writes; users drawn by Zipf (s = 1.0)
+--   mix:   95% GETs of the nine cached routes, 5% writes; users drawn by Zipf (s = 1.0), and a
+--          user's goal or task by Zipf among theirs (the first the most read), as people look at
+--          their current items more than at old ones
 --   hit:   the GETs only, each user's first goal and task for details (what warm filled)
 --   write: the writes only
 --   warm:  every user's hit URLs once, split among the threads, then the thread stops
@@ -27,7 +29,7 @@ local WRITES = { "post_ari", "post_goal", "patch_goal", "post_task", "patch_task
 local DIMENSIONS = { "decision_quality", "skill_development", "ai_reliance", "bottleneck_resolution",
   "user_confidence", "engagement", "autonomy_perception" }
 
-local users, cdf = {}, {}
+local users, cdf, item_cdfs = {}, {}, {}
 local mode, token_column
 stats = {}  -- a global: done() reads it with thread:get()
 local current, started = nil, 0
@@ -45,22 +47,39 @@ local function load_users(path)
     local f = split(line, " ")
     users[#users + 1] = { id = f[1], app = f[2], drf = f[3], goals = split(f[4], ","), tasks = split(f[5], ",") }
   end
-  local total = 0
-  for rank = 1, #users do total = total + 1 / rank end
-  local running = 0
-  for rank = 1, #users do
+  cdf = zipf_cdf(#users)
+end
+
+function zipf_cdf(n)
+  local total, running, out = 0, 0, {}
+  for rank = 1, n do total = total + 1 / rank end
+  for rank = 1, n do
     running = running + (1 / rank) / total
-    cdf[rank] = running
+    out[rank] = running
   end
+  return out
+end
+
+local function zipf_rank(ranks)
+  local u, lo, hi = math.random(), 1, #ranks
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if ranks[mid] < u then lo = mid + 1 else hi = mid end
+  end
+  return lo
 end
 
 local function zipf_user()
-  local u, lo, hi = math.random(), 1, #users
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    if cdf[mid] < u then lo = mid + 1 else hi = mid end
+  return users[zipf_rank(cdf)]
+end
+
+local function zipf_item(items)
+  local ranks = item_cdfs[#items]
+  if ranks == nil then
+    ranks = zipf_cdf(#items)
+    item_cdfs[#items] = ranks
   end
-  return users[lo]
+  return items[zipf_rank(ranks)]
 end
 
 local function path_of(user, name, detail)
@@ -92,7 +111,7 @@ end
 
 local function write_request(user, name)
   local base = "/api/users/" .. user.id
-  local goal = user.goals[math.random(#user.goals)]
+  local goal = zipf_item(user.goals)
   if name == "post_ari" then return "POST", base .. "/ari", snapshot_body() end
   if name == "post_goal" then return "POST", base .. "/goals", '{"description": "bench goal"}' end
   if name == "patch_goal" then
@@ -101,7 +120,7 @@ local function write_request(user, name)
   if name == "post_task" then
     return "POST", base .. "/tasks", string.format('{"title": "bench task", "goal_id": %s}', goal)
   end
-  local task = user.tasks[math.random(#user.tasks)]
+  local task = zipf_item(user.tasks)
   return "PATCH", base .. "/tasks/" .. task, string.format('{"priority": %d}', math.random(10))
 end
 
@@ -144,8 +163,8 @@ function request()
     user = zipf_user()
     name = pick_get()
     local detail = nil
-    if mode == "mix" and name == "goal" then detail = user.goals[math.random(#user.goals)] end
-    if mode == "mix" and name == "task" then detail = user.tasks[math.random(#user.tasks)] end
+    if mode == "mix" and name == "goal" then detail = zipf_item(user.goals) end
+    if mode == "mix" and name == "task" then detail = zipf_item(user.tasks) end
     method, path = "GET", path_of(user, name, detail)
   end
   local headers = { ["Authorization"] = "Token " .. user[token_column], ["Accept"] = "application/json" }

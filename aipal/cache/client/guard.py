@@ -139,6 +139,30 @@ def _log_failure(exc: BaseException) -> None:
         log.error("Redis call failed: %s", exc)
 
 
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+def _through_breaker(operation: Callable[[Redis], T]) -> T:
+    """Run ``operation`` under the breaker's rules, at no cost while all is well.
+
+    NOTE: pybreaker's ``call`` costs about as much as the hit path's whole Redis call
+    (state lookup, listeners, a counter reset on every success). While the breaker is
+    closed with no failure counted, nothing needs recording on success, so the operation
+    runs directly; a failure is then handed to the breaker, which counts it (or opens)
+    exactly as if it had made the call.
+    """
+    cb = breaker()
+    storage = cb._state_storage  # the state pybreaker itself reads (see breaker_resting)
+    if storage.state != pybreaker.STATE_CLOSED or storage.counter:
+        return cb.call(operation, redis_client())
+    try:
+        return operation(redis_client())
+    except BaseException as exc:
+        cb.call(_raise, exc)  # re-raises it, or CircuitBreakerError when it opens the breaker
+        raise
+
+
 def server_run_id() -> str:
     """Return the run_id of the Redis server's current lifetime, asking it once per process."""
     run_id = epoch.current()
@@ -156,7 +180,7 @@ def guarded(operation: Callable[[Redis], T], *, run_id: str | None = None) -> T:
     call means the keys named the previous lifetime, and the result is discarded.
     """
     try:
-        result = breaker().call(operation, redis_client())
+        result = _through_breaker(operation)
     except pybreaker.CircuitBreakerError as exc:
         _record_failure()
         raise CacheUnavailable("circuit breaker open") from exc
