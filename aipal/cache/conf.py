@@ -50,7 +50,7 @@ def cache_settings() -> CacheSettings:
         ttl_jitter=float(raw["TTL_JITTER"]),
         socket_timeout=float(settings.REDIS_SOCKET_TIMEOUT),
         outbox_poll_seconds=float(raw.get("OUTBOX_POLL_SECONDS", 0.5)),
-        compress_min_bytes=int(raw.get("COMPRESS_MIN_BYTES", 1024)),
+        compress_min_bytes=int(raw.get("COMPRESS_MIN_BYTES", 128)),
         stats_flush_seconds=float(raw.get("STATS_FLUSH_SECONDS", 1.0)),
         fast_path=bool(raw.get("FAST_PATH", True)),
     )

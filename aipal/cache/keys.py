@@ -51,7 +51,8 @@ __all__ = [
     "user_key_pattern",
 ]
 
-SCHEMA_VERSION = "v1"
+# v2: entries hold their ETag and may be compressed with encoding's preset dictionary.
+SCHEMA_VERSION = "v2"
 # The generation every key of a user carries: bumping it drops all of the user's entries.
 USER_GENERATION = "*user"
 GENERATION_HASH = "gen"

@@ -158,7 +158,7 @@ AIPAL_CACHE = {
     # Answer cached GETs in the WSGI wrapper (aipal.fastpath) before Django runs.
     "FAST_PATH": env.bool("CACHE_FAST_PATH", default=True),
     # Bodies of at least this many bytes are stored zlib-compressed (0: never).
-    "COMPRESS_MIN_BYTES": env.int("CACHE_COMPRESS_MIN_BYTES", default=1024),
+    "COMPRESS_MIN_BYTES": env.int("CACHE_COMPRESS_MIN_BYTES", default=128),
 }
 
 # --- REST framework -------------------------------------------------------------
