@@ -15,6 +15,8 @@ RUN_ADDR ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= 2
 # Extra pytest arguments for both phases, e.g. make test PYTEST_ARGS="-x -k goal".
 PYTEST_ARGS ?=
+# Options of the benchmark, e.g. make bench BENCH_ARGS="--seconds 20 --profile" (python -m bench.perf --help).
+BENCH_ARGS ?=
 
 # Integration backends; the environment wins. Passed to the integration phase only,
 # so `make run` keeps its embedded defaults (SQLite file, local or in-process Redis).
@@ -44,7 +46,7 @@ help:
 	@echo "make test-integration  the integration phase only (DATABASE_URL, REDIS_URL)"
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make format            apply ruff's fixes and formatting"
-	@echo "make bench             run the benchmark (python -m bench) when it exists"
+	@echo "make bench             the benchmark: cache on and off, baselines, a bare Django view (docs/benchmarks.md)"
 	@echo "make install           create $(VENV) and install requirements-dev.txt (when they changed)"
 	@echo "make clean             remove caches and collected static files; distclean also $(VENV) and db.sqlite3"
 
@@ -104,8 +106,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# wrk comes from the system's packages; it is installed here when missing (root or sudo).
 bench: install
-	@if [ -d bench ]; then $(BIN)/python -m bench; else echo "No benchmark exists yet (no bench/ package)."; fi
+	@command -v wrk >/dev/null || { echo "Installing wrk with apt-get"; \
+		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk; else sudo -n apt-get install -y -qq wrk; fi; }
+	$(BIN)/python -m bench.perf $(BENCH_ARGS)
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

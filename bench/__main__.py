@@ -7,6 +7,19 @@ import textwrap
 
 BENCHMARKS = (
     (
+        "perf",
+        "make bench. Starts a private PostgreSQL and Redis, loads 1,000 users of data, and measures "
+        "this project (cache on and off) against the seed's naive pattern, plain DRF views and a bare "
+        "Django JSON view under gunicorn: req/s, p50, p99, errors and hit rate per endpoint, SQL "
+        "statements and Redis commands and round trips per request, memory per user. Writes "
+        "docs/benchmarks.md.",
+        (
+            "python -m bench.perf",
+            "python -m bench.perf --users 200 --seconds 5 --rounds 1 --targets cache-on,floor",
+            "python -m bench.perf --profile   (py-spy samples of each target)",
+        ),
+    ),
+    (
         "consistency",
         "Starts gunicorn (3+ sync workers) on PostgreSQL and a private Redis, runs concurrent "
         "writers and readers on one goal, task list, ARI latest and dashboard, and counts stale "

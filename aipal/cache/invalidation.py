@@ -48,7 +48,12 @@ def apply_all(per_user: Mapping[int, Iterable[str]]) -> bool:
     started = time.perf_counter()
     background.ensure_started()
     try:
-        client.bump_generations(work)
+        try:
+            client.bump_generations(work)
+        except client.CacheUnavailable:
+            # Once more on a connection of its own, whatever the breaker: Redis may be back
+            # (this process's breaker still resting) or have just restarted under the call.
+            client.bump_generations(work, fresh_connection=True)
     except client.CacheUnavailable as exc:
         for user_id, fields in work.items():
             stats.record_invalidation("failed")

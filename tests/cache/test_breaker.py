@@ -87,3 +87,28 @@ def test_refused_commands_do_not_open_the_breaker(fast_breaker):
             client.guarded(refused)
     assert fast_breaker.current_state == "closed"
     assert guard.failure_count() >= 5  # but they count: the process replays before serving
+
+
+@pytest.fixture
+def resting_breaker(settings):
+    settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "BREAKER_FAIL_MAX": 1, "BREAKER_RESET_SECONDS": 30}
+    client.reset_breaker()
+    with pytest.raises(client.CacheUnavailable):
+        client.guarded(_failing)
+    assert client.breaker_resting()
+    yield
+    client.reset_breaker()
+
+
+def test_an_invalidation_is_applied_while_the_breaker_still_rests(resting_breaker):
+    """Redis is back but this process's breaker rests: its writes must not leave their
+    invalidations to the outbox, or the other processes would serve stale entries."""
+    from aipal.cache.invalidation import apply_now
+    from aipal.cache.keys import generation_hash
+    from aipal.cache.models import PendingInvalidation
+
+    assert apply_now(5, {"GOAL_LIST"})
+    assert not PendingInvalidation.objects.exists()
+    assert client.breaker().current_state == "closed"
+    run_id = client.server_run_id()
+    assert client.redis_client().hget(generation_hash(run_id, 5), "GOAL_LIST") is not None

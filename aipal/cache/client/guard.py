@@ -19,7 +19,7 @@ import pybreaker
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_redis import get_redis_connection
-from redis import Redis
+from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
 from aipal.cache import epoch, stats
@@ -161,6 +161,37 @@ def _through_breaker(operation: Callable[[Redis], T]) -> T:
     except BaseException as exc:
         cb.call(_raise, exc)  # re-raises it, or CircuitBreakerError when it opens the breaker
         raise
+
+
+def outside_breaker(operation: Callable[[Redis, str], T], timeout_s: float = 0.25) -> T:
+    """Run one keyed operation on a fresh connection with a short timeout, whatever the breaker.
+
+    For invalidations, which must not be put off because this process's breaker is still
+    resting after an outage that is over for the others (they would serve what the write
+    changed until a drainer replays it). The connection learns the server's run_id before
+    the keys are built; success closes the breaker.
+    """
+    pool = redis_client().connection_pool
+    kwargs = {**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
+    kwargs.pop("retry", None)
+    fresh = Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, max_connections=1, **kwargs))
+    try:
+        fresh.ping()  # connects, learning the run_id
+        run_id = epoch.current() or epoch.NO_RUN_ID
+        result = operation(fresh, run_id)
+    except (RedisError, OSError) as exc:
+        _record_failure()
+        _log_failure(exc)
+        raise CacheUnavailable(str(exc)) from exc
+    finally:
+        fresh.close()
+    if epoch.current() != run_id:
+        _record_failure()
+        raise CacheUnavailable("Redis restarted during the call")
+    cb = breaker()
+    if cb.current_state != pybreaker.STATE_CLOSED:
+        cb.close()
+    return result
 
 
 def server_run_id() -> str:

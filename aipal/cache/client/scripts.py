@@ -19,7 +19,7 @@ from redis.commands.core import Script
 
 from aipal.cache import encoding
 from aipal.cache.client import direct
-from aipal.cache.client.guard import guarded, server_run_id
+from aipal.cache.client.guard import guarded, outside_breaker, server_run_id
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey, generation_hash
 
@@ -140,15 +140,18 @@ def release_lock(key: CacheKey, token: str) -> None:
     guarded(lambda r: _RELEASE((lock,), (token,), client=r), run_id=run_id)
 
 
-def bump_generations(per_user: Mapping[int, Iterable[str]]) -> None:
-    """Give each user's ``fields`` a fresh random generation, all in one round trip."""
+def bump_generations(per_user: Mapping[int, Iterable[str]], *, fresh_connection: bool = False) -> None:
+    """Give each user's ``fields`` a fresh random generation, all in one round trip.
+
+    ``fresh_connection``: on a connection of its own, even while the breaker rests (see
+    ``guard.outside_breaker``): the retry of an invalidation that failed.
+    """
     token = new_token()
     work = {user_id: sorted(fields) for user_id, fields in per_user.items() if fields}
     if not work:
         return
-    run_id = server_run_id()
 
-    def send(r: Redis) -> None:
+    def send(r: Redis, run_id: str) -> None:
         pipe = r.pipeline(transaction=False)
         for user_id, fields in work.items():
             name = generation_hash(run_id, user_id)
@@ -156,4 +159,8 @@ def bump_generations(per_user: Mapping[int, Iterable[str]]) -> None:
             pipe.expire(name, GENERATION_TTL_SECONDS)
         pipe.execute()
 
-    guarded(send, run_id=run_id)
+    if fresh_connection:
+        outside_breaker(send)
+        return
+    run_id = server_run_id()
+    guarded(lambda r: send(r, run_id), run_id=run_id)
