@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aipal.api.timefmt import iso
+from aipal.timefmt import iso
 from ari.models import DIMENSIONS
 
 __all__ = ["COLUMNS", "snapshot_data"]

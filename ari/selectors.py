@@ -18,9 +18,9 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from aipal.api.params import DEFAULT_LIMIT
-from aipal.api.timefmt import iso
 from aipal.cache.aside import CachedRead
 from aipal.cache.keys import ARI_HISTORY, ARI_LATEST, PREDICTIONS
+from aipal.timefmt import iso
 from ari.models import ARISnapshot
 from ari.predictions import fit_trend
 from ari.representation import COLUMNS, snapshot_data

@@ -268,13 +268,7 @@ class Gunicorn:
 
     def worker_pids(self) -> list[int]:
         """The pids of the master's workers (its children)."""
-        if self.process is None:
-            return []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(pid) for pid in children.read_text().split()]
-        except OSError:
-            return []
+        return [] if self.process is None else process_tree(self.process.pid)[1:]
 
     def _healthy(self) -> bool:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
@@ -350,6 +344,10 @@ class PostgresCluster:
             raise SetupError(f"PostgreSQL did not start:\n{done.stdout[-1000:]}\n{tail(self.log)}")
         self.started = True
 
+    def pid(self) -> int:
+        """The postmaster's pid (its backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def connect(self, database: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=database, autocommit=True)
 
@@ -360,3 +358,30 @@ class PostgresCluster:
         subprocess.run(self._as_owner(ctl), capture_output=True, check=False)  # noqa: S603
         self.started = False
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each process (and its reaped children) has used."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        used[pid] = sum(int(value) for value in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+    return used
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all of its descendants."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            children = []
+        pending += [int(child) for child in children]
+    return found

@@ -17,9 +17,9 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 from redis import Redis
 
-from aipal.api.timefmt import iso
 from aipal.cache import client, stats
 from aipal.cache.conf import cache_settings
+from aipal.timefmt import iso
 from cachehealth.evictions import evictions_per_minute
 
 __all__ = [

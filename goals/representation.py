@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aipal.api.timefmt import iso
+from aipal.timefmt import iso
 from goals.models import Goal
 
 __all__ = ["COLUMNS", "FIELDS", "goal_data", "row_of"]

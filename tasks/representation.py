@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aipal.api.timefmt import iso
+from aipal.timefmt import iso
 from tasks.models import Task
 
 __all__ = ["COLUMNS", "row_of", "task_data"]

@@ -20,7 +20,7 @@ from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 
 from aipal.cache import client as cache_client
-from aipal.cache import epoch
+from aipal.cache import epoch, recovery
 from aipal.cache.keys import app_key_pattern
 from tests.factories import UserFactory
 
@@ -79,13 +79,14 @@ def point_cache_at(settings, url: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def clear_app_keys() -> None:
-    """Delete this test run's keys only (its own prefix), never FLUSHDB."""
+    """Delete this test run's keys only (its own prefix), never FLUSHDB; forget failures."""
     cache_client.reset_breaker()
     try:
         cache_client.scan_delete(app_key_pattern())
     except cache_client.CacheUnavailable:
         pass
     cache_client.reset_breaker()
+    recovery.forget_failures()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

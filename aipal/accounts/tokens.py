@@ -32,7 +32,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from aipal.cache import client
-from aipal.cache.keys import AUTH_TOKEN, CacheKey, token_record
+from aipal.cache.keys import TOKEN_RECORD_TTL_SECONDS, CacheKey, token_record
 
 __all__ = [
     "FASTPATH_IDENTITY",
@@ -86,7 +86,7 @@ def fill_record(environ: dict[str, Any], token: str, user: Any, auth_token: Auth
     if not stamp or environ.get(FASTPATH_USER) != user.pk:
         return
     expiry_ms = int(auth_token.expiry.timestamp() * 1000) if auth_token.expiry else 0
-    ttl_ms = AUTH_TOKEN.ttl_seconds() * 1000
+    ttl_ms = TOKEN_RECORD_TTL_SECONDS * 1000
     if expiry_ms:
         ttl_ms = min(ttl_ms, expiry_ms - int(time.time() * 1000))
     if ttl_ms <= 0:
@@ -110,7 +110,12 @@ def revoke_on_credential_change(sender: type, instance: Any, created: bool, raw:
     if created or raw or before is None:
         return
     password, was_active = before
-    if (password is not None and instance.password != password) or (was_active and not instance.is_active):
+    # set_password() leaves the raw password in ``_password`` until save() ends; a password
+    # assigned directly shows as a change of the hash loaded.
+    new_password = getattr(instance, "_password", None) is not None or (
+        password is not None and instance.password != password
+    )
+    if new_password or (was_active and not instance.is_active):
         deleted, _ = AuthToken.objects.filter(user_id=instance.pk).delete()
         if deleted:
             log.info("Revoked %d tokens of user %s (password or activation changed)", deleted, instance.pk)

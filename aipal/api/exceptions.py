@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -31,9 +31,21 @@ _last_log = 0.0
 DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
 
 
+def _connection_lost() -> bool:
+    """Whether the connection to the database is gone (never made, closed or dead)."""
+    if connection.connection is None:
+        return True
+    try:
+        return not connection.is_usable()
+    except Exception:  # noqa: BLE001  (a connection that cannot even be asked is gone)
+        return True
+
+
 def database_outage(exc: BaseException | None) -> bool:
-    """Whether ``exc`` says the database cannot be reached (as opposed to a bad query)."""
-    if not isinstance(exc, OperationalError | InterfaceError):
+    """Whether ``exc`` says the database cannot be reached: a connection error, with the
+    connection gone. A deadlock, a statement timeout or a lock refused also raise
+    OperationalError on a live connection: those are errors like any other (500)."""
+    if not isinstance(exc, OperationalError | InterfaceError) or not _connection_lost():
         return False
     global _last_log
     now = time.monotonic()

@@ -51,8 +51,10 @@ class CachedResponseMixin:
     def cached_get(self, request: Request, user_id: int) -> HttpResponseBase:
         """Serve this view's cached GET (query string errors are 400)."""
         ids = {name: int(value) for name, value in self.kwargs.items() if name != "user_id"}  # type: ignore[attr-defined]
-        params = query_params(self.params_class, request) if self.params_class else {}
-        return self.cached_response(request, self.cached_read(user_id=user_id, **ids, **params))
+        read = self.read_for(user_id, ids, request.META.get("QUERY_STRING", ""))
+        if read is None:
+            query_params(self.params_class, request)  # raises the 400, with the errors
+        return self.cached_response(request, read)
 
     def cached_response(self, request: Request, read: CachedRead) -> HttpResponseBase:
         if getattr(request, "accepted_renderer", None) is None or request.accepted_renderer.format != "json":

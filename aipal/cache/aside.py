@@ -75,7 +75,9 @@ def _loaded(loader: Callable[[], Any]) -> tuple[bytes, str]:
     return body, encoding.etag(body)
 
 
-def _bypass(key: CacheKey, loader: Callable[[], Any]) -> Served:
+def _bypass(key: CacheKey, loader: Callable[[], Any], prior: PriorRead | None = None) -> Served:
+    if prior is not None and prior.result.holds_lock:  # the fast path took it: let others fill
+        _quietly(client.release_lock, prior.key, prior.token)
     stats.record_bypass(key.spec.name)
     return Served(*_loaded(loader), CacheStatus.BYPASS)
 
@@ -97,10 +99,10 @@ def _wait_for_fill(key: CacheKey, token: str) -> client.ReadResult:
 def get_or_fill(key: CacheKey, loader: Callable[[], Any], prior: PriorRead | None = None) -> Served:
     """Return the response body for ``key``: from Redis, or from ``loader`` and stored."""
     if not cache_settings().enabled:
-        return _bypass(key, loader)
+        return _bypass(key, loader, prior)
     background.ensure_started()
     if not recovery.ready():  # invalidations this process missed are not all applied yet
-        return _bypass(key, loader)
+        return _bypass(key, loader, prior)
     try:
         if prior is not None and prior.key == key:
             token, result = prior.token, prior.result

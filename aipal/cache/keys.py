@@ -37,6 +37,7 @@ __all__ = [
     "PREDICTIONS",
     "PROFILE",
     "SCHEMA_VERSION",
+    "TOKEN_RECORD_TTL_SECONDS",
     "TASK_DETAIL",
     "TASK_LIST",
     "USER_GENERATION",
@@ -206,8 +207,11 @@ GOAL_DETAIL = KeySpec("GOAL_DETAIL", "goals:{goal}", CacheTTL.GOAL_DETAILS, obje
 TASK_LIST = KeySpec("TASK_LIST", "tasks:list", CacheTTL.TASK_STATUS)
 TASK_DETAIL = KeySpec("TASK_DETAIL", "tasks:{task}", CacheTTL.TASK_STATUS, object_param="task")
 # Not a response: the record of one token (variant ``t=<hash>``) that lets a hit check it
-# without the database (see aipal.accounts.tokens). TTL: CACHE_TTL_SECONDS, at most the token's life.
+# without the database (see aipal.accounts.tokens).
 AUTH_TOKEN = KeySpec("AUTH_TOKEN", "auth")
+# A record lives a minute at most (and never past its token): a change no signal reports
+# (``User.objects.update(is_active=False)``) reaches the cached path within that minute.
+TOKEN_RECORD_TTL_SECONDS = 60
 _HASH = re.compile(r"^[0-9a-f]{32}$")
 
 

@@ -4,7 +4,8 @@
   ``PendingInvalidation`` row (the database is up: the write itself just committed).
 - ``ready``: after any Redis failure it saw, a process replays the whole outbox before
   it serves from Redis again, so it never serves an entry whose data changed while it
-  could not reach Redis.
+  could not reach Redis. ``clean`` asks the same without a query (the fast path, which
+  must not touch the database: during a PostgreSQL outage hits go on being answered).
 - ``drain``, run by every process's maintenance thread (``background``), replays rows
   other processes left (one process cut off from Redis while the others are not) within
   ``OUTBOX_POLL_SECONDS``: the only window in which another process may serve the old
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from aipal.cache import client, stats
 
-__all__ = ["drain", "ready", "record", "replay"]
+__all__ = ["clean", "drain", "forget_failures", "ready", "record", "replay"]
 
 log = logging.getLogger(__name__)
 _REPLAY_BATCH = 500
@@ -72,14 +73,31 @@ def replay(batch: int = _REPLAY_BATCH) -> bool:
             return True
 
 
+def clean() -> bool:
+    """Whether this process has replayed the outbox since its last Redis failure (no query)."""
+    return (client.failure_count(), _recorded) == _clean_at
+
+
+def forget_failures() -> None:
+    """Count this process clean as it stands (tests that start from a known state)."""
+    global _clean_at
+    with _lock:
+        _clean_at = (client.failure_count(), _recorded)
+
+
 def ready() -> bool:
     """Return True when this process may serve from Redis (replaying first if it must)."""
-    global _clean_at
-    marker = (client.failure_count(), _recorded)
-    if marker == _clean_at:
+    if clean():
         return True
     if client.breaker_resting():
         return False  # no replay (and no query) until the breaker lets a trial call through
+    return _replay_and_mark()
+
+
+def _replay_and_mark() -> bool:
+    """Replay the whole outbox; once it is empty, this process is clean as of the start."""
+    global _clean_at
+    marker = (client.failure_count(), _recorded)
     try:
         complete = replay()
     except DatabaseError as exc:
@@ -92,12 +110,15 @@ def ready() -> bool:
 
 
 def drain() -> None:
-    """Replay the outbox if it holds anything (the maintenance thread's job)."""
+    """The maintenance thread's job: replay what other processes left, and make this
+    process clean again after a Redis failure without waiting for a request to do it."""
     from aipal.cache.models import PendingInvalidation
 
     try:
         close_old_connections()
-        if PendingInvalidation.objects.exists():
+        if not clean() and not client.breaker_resting():
+            _replay_and_mark()
+        elif PendingInvalidation.objects.exists():
             replay()
     except DatabaseError as exc:
         log.warning("Outbox drainer cannot read the database: %s", exc)

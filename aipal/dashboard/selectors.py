@@ -18,9 +18,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
-from aipal.api.timefmt import iso
 from aipal.cache.aside import CachedRead
 from aipal.cache.keys import DASHBOARD
+from aipal.timefmt import iso
 from ari.models import ARISnapshot
 from ari.selectors import ari_latest
 from goals.models import Goal, GoalStatus

@@ -57,6 +57,7 @@ class FastPath:
     def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
         self.app = app
         self._routes: RouteTable | None = None
+        self._routes_for = -1  # the settings generation the routes were found under
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -72,7 +73,8 @@ class FastPath:
         return [body]
 
     def routes(self) -> RouteTable:
-        if self._routes is None:
+        if self._routes is None or self._routes_for != _settings_generation:
+            self._routes_for = _settings_generation
             unknown = unknown_middleware()
             if unknown:
                 log.warning("Fast path off: it does not know what %s would add to a response.", ", ".join(unknown))
@@ -102,7 +104,7 @@ class FastPath:
         if envelope.refused_by_middleware():
             return None
         background.ensure_started()
-        if not recovery.ready():
+        if not recovery.clean():  # the view replays the outbox first (so does the maintenance thread)
             return self._passed_on("not_ready")
         try:
             found = client.serve(read.key, record_key(read.key.user_id, token), int(time.time() * 1000))
@@ -151,10 +153,17 @@ def _names(if_none_match: str | None, etag: str) -> bool:
     return etag.strip("W/") in (tag.strip("W/") for tag in etags)
 
 
+_settings_generation = 0
+
+
 @receiver(setting_changed, dispatch_uid="aipal.fastpath.app.reset")
 def _reset(*, setting: str, **kwargs: object) -> None:
+    """Settings read once (tests change them): read them again."""
+    global _settings_generation
+    if setting in {"MIDDLEWARE", "ROOT_URLCONF"}:
+        _settings_generation += 1
     if setting in {"MIDDLEWARE", "ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "DISALLOWED_USER_AGENTS"} or (
-        setting.startswith(("SECURE_", "X_FRAME"))
+        setting.startswith(("SECURE_", "X_FRAME", "PREPEND_"))
     ):
         from aipal.fastpath import envelope
 

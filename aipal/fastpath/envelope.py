@@ -72,12 +72,12 @@ def _middleware_headers(secure: bool) -> tuple[tuple[str, ...], tuple[tuple[str,
 
 @lru_cache(maxsize=1)
 def _checks() -> tuple[bool, bool, bool, bool]:
-    """(Host read from X-Forwarded-Host, SSL redirect on, user agents refused, Content-Length
-    set by CommonMiddleware): read once."""
+    """(Host read from X-Forwarded-Host, SSL redirect on, CommonMiddleware redirecting or
+    refusing some requests, Content-Length set by CommonMiddleware): read once."""
     return (
         settings.USE_X_FORWARDED_HOST,
         settings.SECURE_SSL_REDIRECT,
-        bool(settings.DISALLOWED_USER_AGENTS),
+        bool(settings.DISALLOWED_USER_AGENTS) or settings.PREPEND_WWW,
         _COMMON in settings.MIDDLEWARE,
     )
 
@@ -98,12 +98,12 @@ class Envelope:
         self.secure = self.request.is_secure()
 
     def refused_by_middleware(self) -> bool:
-        """True when the stack would not answer this request with the view (bad Host,
-        SSL redirect, disallowed user agent): the full stack must answer it."""
-        forwarded_host, ssl_redirect, agents_refused, _ = _checks()
+        """True when the stack might not answer this request with the view (bad Host, SSL
+        redirect, disallowed user agents or PREPEND_WWW set): the full stack must answer it."""
+        forwarded_host, ssl_redirect, common_redirects, _ = _checks()
         if not self._host_allowed(forwarded_host):
             return True
-        return (ssl_redirect and not self.secure) or agents_refused
+        return (ssl_redirect and not self.secure) or common_redirects
 
     def _host_allowed(self, forwarded_host: bool) -> bool:
         """Django's own Host check (``get_host``), remembered per Host header."""

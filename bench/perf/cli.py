@@ -26,7 +26,17 @@ import redis
 from bench.perf import dataset, report
 from bench.perf.run import Measured, measure, warm
 from bench.perf.targets import TARGETS, Target
-from bench.services import REPO, Gunicorn, PostgresCluster, RedisProcess, SetupError, free_port, migrate, service_env
+from bench.services import (
+    REPO,
+    Gunicorn,
+    PostgresCluster,
+    RedisProcess,
+    SetupError,
+    free_port,
+    migrate,
+    process_tree,
+    service_env,
+)
 
 DATABASE = "aipal_bench"
 KEY_PREFIX = "bench"
@@ -133,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
             servers[target.name] = server
             print(f"  {target.name:<10} on port {server.port}: {target.about}")
         client = redis_server.client()
+        server_pids = {"redis": redis_server.process.pid, "postgres": cluster.pid()}
         for round_ in range(1, args.rounds + 1):
             order = args.target_list[round_ - 1 :] + args.target_list[: round_ - 1]
             for target in order:
@@ -149,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
                         client,
                         database_url,
                         memory,
+                        server_pids,
                     )
                     results.append(result)
                     print(report.line(result), flush=True)
@@ -186,6 +198,7 @@ def _measure_one(
     client: redis.Redis,
     database_url: str,
     memory: dict[str, dict[str, int]],
+    server_pids: dict[str, int],
 ) -> Measured:
     if workload == "hit" and target.name in {"cache-on", "naive"}:
         warmed = warm(server.port, users, target.token)
@@ -205,6 +218,11 @@ def _measure_one(
         workdir=workdir,
         redis_client=client,
         database_url=database_url,
+        cpu_trees={
+            "app": lambda: process_tree(server.process.pid),
+            "redis": lambda: process_tree(server_pids["redis"]),
+            "postgres": lambda: process_tree(server_pids["postgres"]),
+        },
         profile_pid=(server.worker_pids() or [None])[0] if args.profile else None,
     )
     if target.name == "cache-on" and workload == "mix" and round_ == 1:

@@ -195,20 +195,24 @@ def render(
         "SQL statements from `pg_stat_statements` (all, and without BEGIN/COMMIT/SET); Redis commands from"
         " `INFO commandstats`; Redis round trips from `INFO stats` `total_reads_processed` (a script or a"
         " pipeline arrives in one read). Both include the background work of every running server (the"
-        " outbox poll, the statistics flush), spread over the run's requests.",
+        " outbox poll, the statistics flush), spread over the run's requests. CPU time from `/proc`: the"
+        " target's gunicorn (master and workers), the Redis server, the PostgreSQL server (all its"
+        " processes), per request; the load tool's is not counted. On this machine they all share the"
+        " same cores; in a deployment Redis and PostgreSQL run elsewhere.",
         "",
         "| target | workload | SQL / req | data SQL / req | Redis commands / req | Redis round trips / req"
-        " | Redis commands |",
-        "|---|---|---|---|---|---|---|",
+        " | Redis commands | CPU us / req: app, Redis, PostgreSQL |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, workload, m in _median_runs(results, names):
         c = _costs(m)
         top = ", ".join(
             f"{k} {v / max(m.requests, 1):.2f}" for k, v in sorted(m.redis["commands"].items(), key=lambda i: -i[1])[:4]
         )
+        cpu = ", ".join(f"{m.cpu.get(k, 0) / max(m.requests, 1) * 1e6:,.0f}" for k in ("app", "redis", "postgres"))
         out.append(
             f"| {name} | {workload} | {c['sql']:.2f} | {c['data_sql']:.2f} | {c['commands']:.2f} |"
-            f" {c['round_trips']:.2f} | {top} |"
+            f" {c['round_trips']:.2f} | {top} | {cpu} |"
         )
     profiled = [(name, workload, m) for name, workload, m in _median_runs(results, names) if m.profile]
     if profiled:

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import redis
 from bench.perf.dataset import BenchUser
 from bench.perf.probes import PostgresCounters, RedisCounters
 from bench.perf.profile import Profiler
-from bench.services import SetupError
+from bench.services import SetupError, cpu_seconds
 
 __all__ = ["HIT_PATHS", "Measured", "measure", "warm"]
 
@@ -51,6 +52,7 @@ class Measured:
     sql: dict[str, int]
     users: dict[str, int] = field(default_factory=dict)
     profile: list[tuple[str, float]] | None = None
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by server during the run
 
     @property
     def rps(self) -> float:
@@ -85,6 +87,7 @@ def measure(
     workdir: Path,
     redis_client: redis.Redis,
     database_url: str,
+    cpu_trees: dict[str, Callable[[], list[int]]] | None = None,
     profile_pid: int | None = None,
 ) -> Measured:
     """Run the workload for ``warmup`` seconds unmeasured, then for ``seconds`` with wrk,
@@ -117,7 +120,13 @@ def measure(
         wrk(warmup)
     redis_before, sql_before = RedisCounters.read(redis_client), PostgresCounters.read(database_url)
     profiler = Profiler(profile_pid, seconds, workdir / f"{target}-{workload}-{round_}.spy") if profile_pid else None
+    trees = cpu_trees or {}
+    cpu_before = {name: cpu_seconds(pids()) for name, pids in trees.items()}
     done = wrk(seconds)
+    cpu = {}
+    for name, pids in trees.items():  # processes started during the run count from zero
+        after = cpu_seconds(pids())
+        cpu[name] = sum(used - cpu_before[name].get(pid, 0.0) for pid, used in after.items())
     profile = profiler.wait() if profiler else None
     redis_after, sql_after = RedisCounters.read(redis_client), PostgresCounters.read(database_url)
     if done.returncode != 0 or not out.exists():
@@ -154,6 +163,7 @@ def measure(
         sql=sql_after.since(sql_before),
         users=raw.get("users", {}),
         profile=profile,
+        cpu=cpu,
     )
 
 

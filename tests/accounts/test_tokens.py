@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from knox.models import AuthToken
 
-from aipal.api.timefmt import iso
+from aipal.timefmt import iso
 from tests.conftest import CommittingAPIClient
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +153,11 @@ def test_a_negative_token_ttl_refuses_to_start():
     env = {**os.environ, "TOKEN_TTL_HOURS": "-1"}
     out = subprocess.run([sys.executable, "-c", "import aipal.settings.base"], env=env, capture_output=True, text=True)  # noqa: S603
     assert out.returncode != 0 and "TOKEN_TTL_HOURS" in out.stderr
+
+
+def test_a_new_password_set_on_a_user_loaded_without_it_still_revokes(user):
+    token = login(user)["token"]
+    loaded = get_user_model().objects.only("id").get(pk=user.pk)
+    loaded.set_password("another-pass-word-789")
+    loaded.save()
+    assert me_status(token) == 401

@@ -194,9 +194,12 @@ def test_a_new_password_or_deactivation_is_401_on_the_very_next_cached_read(wsgi
     with TestCase.captureOnCommitCallbacks(execute=True):
         if change == "password":
             user.set_password("a-whole-new-password-1")
+            user.save()
         else:
             user.is_active = False
-        user.save()
+            user.save()
+            user.is_active = True  # back again: its tokens stay revoked
+            user.save()
     assert wsgi.get(url).status == 401
 
 
@@ -242,12 +245,22 @@ def test_with_redis_down_the_view_answers_bypass(wsgi, user, dead_redis):
     assert (response.status, response.header("X-Cache")) == (200, "BYPASS")
 
 
-def test_unknown_middleware_turns_the_fast_path_off(token, user, settings):
+def test_unknown_middleware_turns_the_fast_path_off(wsgi, user, settings):
     url = f"/api/users/{user.id}/goals"
-    warm(WSGIClient(token=token), url)
+    warm(wsgi, url)
+    answered_by_fast_path(wsgi, url)
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
     before = fast_path_count("hit")
-    assert WSGIClient(token=token).get(url).status == 200
+    assert wsgi.get(url).status == 200  # the same running application
+    assert fast_path_count("hit") == before
+
+
+def test_prepend_www_is_the_stacks(wsgi, user, settings):
+    url = f"/api/users/{user.id}/goals"
+    warm(wsgi, url)
+    settings.PREPEND_WWW = True
+    before = fast_path_count("hit")
+    wsgi.get(url)
     assert fast_path_count("hit") == before
 
 

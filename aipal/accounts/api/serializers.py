@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from aipal.api.fields import BoundedJSONObjectField
-from aipal.api.timefmt import iso
+from aipal.timefmt import iso
 
 # auth.User.email is a varchar(254): a longer address must be a 400, not a database error.
 EMAIL_MAX_LENGTH = 254

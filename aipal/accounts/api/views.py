@@ -22,8 +22,8 @@ from aipal.accounts.api.serializers import (
     UserCreateSerializer,
 )
 from aipal.api.parsers import JSONParser
-from aipal.api.timefmt import iso
 from aipal.api.views import UserScopedView
+from aipal.timefmt import iso
 
 
 class TokenView(APIView):

@@ -9,7 +9,9 @@ makes the connection (handshake, AUTH, SELECT, and the run_id learnt on connect,
 which is left blocking with kernel timeouts (``SO_SNDTIMEO``/``SO_RCVTIMEO``), so a
 round trip is one send and one receive. Sockets that are not the operating system's
 (fakeredis) go through the connection's own methods. A connection that fails is
-dropped; the next call makes a new one.
+dropped; one that Redis closed while it sat idle (a restart, an idle timeout) before
+answering anything is replaced at once and the call sent again, as redis-py's own retry
+would (the scripts may run twice: they create only what is missing).
 """
 
 from __future__ import annotations
@@ -30,8 +32,13 @@ from redis.exceptions import NoScriptError, ResponseError
 __all__ = ["evalsha", "forget"]
 
 _BUFFER = 65536
+_DROPPED = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 _local = threading.local()
 _generation = 0  # bumped when the Redis settings change: every thread reconnects
+
+
+class _Dropped(RedisConnectionError):
+    """The connection was closed before Redis answered anything: safe to send again."""
 
 
 class _Channel:
@@ -58,15 +65,20 @@ class _Channel:
         if self.sock is None:
             self.connection.send_packed_command([packed], check_health=False)
             return self.connection.read_response()
-        self.sock.sendall(packed)
-        while True:
-            reply = self.reader.gets()
-            if reply is not False:
-                return reply
-            received = self.sock.recv_into(self.buffer)
-            if not received:
-                raise RedisConnectionError("Redis closed the connection")
-            self.reader.feed(self.buffer, 0, received)
+        answered = False
+        try:
+            self.sock.sendall(packed)
+            while True:
+                reply = self.reader.gets()
+                if reply is not False:
+                    return reply
+                received = self.sock.recv_into(self.buffer)
+                if not received:
+                    raise ConnectionResetError("Redis closed the connection")
+                answered = True
+                self.reader.feed(self.buffer, 0, received)
+        except _DROPPED as exc:
+            raise (_Dropped if not answered else RedisConnectionError)(str(exc)) from exc
 
     def close(self) -> None:
         self.connection.disconnect()
@@ -83,10 +95,13 @@ def _channel(r: Redis) -> _Channel:
 
 def evalsha(r: Redis, script: Script, keys: Sequence[str], args: Sequence[object]) -> Any:
     """Run ``script`` by its SHA on this thread's connection; load it first if Redis lost it."""
-    channel = _channel(r)
     packed = hiredis.pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
     try:
-        reply = channel.call(packed)
+        try:
+            reply = _channel(r).call(packed)
+        except _Dropped:
+            _drop()
+            reply = _channel(r).call(packed)
         if isinstance(reply, hiredis.ReplyError):
             raise (NoScriptError if str(reply).startswith("NOSCRIPT") else ResponseError)(str(reply))
     except NoScriptError:
@@ -94,10 +109,16 @@ def evalsha(r: Redis, script: Script, keys: Sequence[str], args: Sequence[object
     except ResponseError:
         raise  # an answer: the connection is fine
     except BaseException:
-        _local.channel = None
-        channel.close()
+        _drop()
         raise
     return reply
+
+
+def _drop() -> None:
+    channel = getattr(_local, "channel", None)
+    _local.channel = None
+    if channel is not None:
+        channel.close()
 
 
 def _forked() -> None:

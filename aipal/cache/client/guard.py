@@ -174,17 +174,17 @@ def outside_breaker(operation: Callable[[Redis, str], T], timeout_s: float = 0.2
     pool = redis_client().connection_pool
     kwargs = {**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
     kwargs.pop("retry", None)
-    fresh = Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, max_connections=1, **kwargs))
+    single = ConnectionPool(connection_class=pool.connection_class, max_connections=1, **kwargs)
     try:
-        fresh.ping()  # connects, learning the run_id
+        single.release(single.get_connection())  # connects: the run_id is learnt on connect
         run_id = epoch.current() or epoch.NO_RUN_ID
-        result = operation(fresh, run_id)
+        result = operation(Redis(connection_pool=single), run_id)
     except (RedisError, OSError) as exc:
         _record_failure()
         _log_failure(exc)
         raise CacheUnavailable(str(exc)) from exc
     finally:
-        fresh.close()
+        single.disconnect()
     if epoch.current() != run_id:
         _record_failure()
         raise CacheUnavailable("Redis restarted during the call")

@@ -1,4 +1,4 @@
-"""One timestamp format for every response: ISO 8601 in UTC with ``Z``."""
+"""One timestamp format for every response: ISO 8601 in UTC with ``Z`` (domain and API alike)."""
 
 from __future__ import annotations
 
