@@ -11,6 +11,8 @@ from __future__ import annotations
 import atexit
 import threading
 from collections import Counter as Tally
+from functools import cache
+from typing import Any
 
 from prometheus_client import Counter, Gauge
 
@@ -48,8 +50,14 @@ def _count(name: str) -> None:
             _unflushed[name] += 1
 
 
+@cache
+def _hits(family: str) -> Any:
+    """The hit counter of one family, looked up once (a hit is counted on the fast path)."""
+    return CACHE_HITS.labels(family)
+
+
 def record_hit(family: str) -> None:
-    CACHE_HITS.labels(family).inc()
+    _hits(family).inc()
     _count("hits")
 
 

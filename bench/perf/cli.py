@@ -61,7 +61,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output", default=str(REPO / "docs" / "benchmarks.md"), help="markdown report ('-': none)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, wrk output)")
     parser.add_argument(
-        "--profile", action="store_true", help="sample one worker of each target with py-spy during each run"
+        "--profile",
+        action="store_true",
+        help="after the measured rounds, one more of each run with py-spy sampling a worker (not in the figures)",
     )
     args = parser.parse_args(argv)
     known = {t.name for t in TARGETS}
@@ -104,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     )
     servers: dict[str, Gunicorn] = {}
     results: list[Measured] = []
+    profiles: list[Measured] = []
     memory: dict[str, dict[str, int]] = {}
     try:
         print(f"Starting PostgreSQL and Redis (work directory {workdir})", flush=True)
@@ -144,7 +147,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {target.name:<10} on port {server.port}: {target.about}")
         client = redis_server.client()
         server_pids = {"redis": redis_server.process.pid, "postgres": cluster.pid()}
-        for round_ in range(1, args.rounds + 1):
+        # Round 0 (with --profile): py-spy samples one worker; its figures are not reported.
+        rounds = [*range(1, args.rounds + 1), *([0] if args.profile else [])]
+        for round_ in rounds:
             order = args.target_list[round_ - 1 :] + args.target_list[: round_ - 1]
             for target in order:
                 for workload in target.workloads:
@@ -162,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
                         memory,
                         server_pids,
                     )
-                    results.append(result)
+                    (profiles if round_ == 0 else results).append(result)
                     print(report.line(result), flush=True)
         machine = _machine()
     except SetupError as exc:
@@ -177,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = report.render(results, memory, args, machine, datetime.now(UTC))
+    text = report.render(results, memory, args, machine, datetime.now(UTC), profiles)
     print(text)
     if args.output != "-":
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -223,7 +228,7 @@ def _measure_one(
             "redis": lambda: process_tree(server_pids["redis"]),
             "postgres": lambda: process_tree(server_pids["postgres"]),
         },
-        profile_pid=(server.worker_pids() or [None])[0] if args.profile else None,
+        profile_pid=(server.worker_pids() or [None])[0] if round_ == 0 else None,
     )
     if target.name == "cache-on" and workload == "mix" and round_ == 1:
         ranked = sorted(result.users.items(), key=lambda item: -item[1])

@@ -32,8 +32,9 @@ RATIOS = (
 def line(m: Measured) -> str:
     cost = _costs(m)
     return (
-        f"round {m.round} {m.target:<10} {m.workload:<6} {m.rps:8.0f} req/s  p50 {m.latency['p50']:6.2f} ms"
-        f"  p99 {m.latency['p99']:6.2f} ms  errors {m.errors}  SQL/req {cost['sql']:.2f}"
+        f"round {m.round or 'profile'} {m.target:<10} {m.workload:<6} {m.rps:8.0f} req/s"
+        f"  p50 {m.latency['p50']:6.2f} ms  p99 {m.latency['p99']:6.2f} ms  errors {m.errors}"
+        f"  SQL/req {cost['sql']:.2f}"
         f"  Redis RT/req {cost['round_trips']:.2f}"
     )
 
@@ -112,7 +113,12 @@ def _bounds(results: list[Measured]) -> list[str]:
 
 
 def render(
-    results: list[Measured], memory: dict[str, dict[str, int]], args: argparse.Namespace, machine: dict, when: datetime
+    results: list[Measured],
+    memory: dict[str, dict[str, int]],
+    args: argparse.Namespace,
+    machine: dict,
+    when: datetime,
+    profiles: list[Measured] = (),  # type: ignore[assignment]
 ) -> str:
     names = [t.name for t in TARGETS if any(m.target == t.name for m in results)]
     out = [
@@ -214,13 +220,14 @@ def render(
             f"| {name} | {workload} | {c['sql']:.2f} | {c['data_sql']:.2f} | {c['commands']:.2f} |"
             f" {c['round_trips']:.2f} | {top} | {cpu} |"
         )
-    profiled = [(name, workload, m) for name, workload, m in _median_runs(results, names) if m.profile]
+    profiled = [(m.target, m.workload, m) for m in profiles if m.profile]
     if profiled:
         out += [
             "",
-            "## Where the time goes (py-spy, one worker, samples holding the GIL, the median round)",
+            "## Where the time goes (py-spy, one worker, samples holding the GIL)",
             "",
-            "Each frame's share of the worker's computing samples, everything it calls included.",
+            "From an extra round after the measured ones (py-spy's own cost stays out of the figures"
+            " above). Each frame's share of the worker's computing samples, everything it calls included.",
         ]
         for name, workload, m in profiled:
             out += ["", f"**{name}, {workload}**", "", "| share | frame |", "|---|---|"]
