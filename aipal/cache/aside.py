@@ -20,7 +20,7 @@ from aipal.cache import background, client, encoding, recovery, stats
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey
 
-__all__ = ["FASTPATH_PRIOR", "CacheStatus", "CachedRead", "PriorRead", "Served", "get_or_fill"]
+__all__ = ["FASTPATH_PRIOR", "CacheStatus", "CachedRead", "PriorRead", "Served", "get_or_fill", "load_and_fill"]
 
 # The WSGI environ key under which the fast path hands a miss's read over to the view.
 FASTPATH_PRIOR = "aipal.fastpath.prior_read"
@@ -116,7 +116,13 @@ def get_or_fill(key: CacheKey, loader: Callable[[], Any], prior: PriorRead | Non
     if result.body is not None:
         stats.record_hit(key.spec.name)
         return Served(result.body, result.etag, CacheStatus.HIT)
+    return load_and_fill(PriorRead(key, result, token), loader)
 
+
+def load_and_fill(read: PriorRead, loader: Callable[[], Any]) -> Served:
+    """The miss half of ``get_or_fill``, for a read already made: load, store under the
+    read's stamp (releasing its fill lock), answer MISS. A loader error releases the lock."""
+    key, result, token = read.key, read.result, read.token
     try:
         body, etag = _loaded(loader)
     except BaseException:

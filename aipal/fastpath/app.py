@@ -8,11 +8,14 @@ entry under the generations it must match. A hit is answered with the stored byt
 (``envelope``), and counted in the request metrics (``metrics``). No SQL, no middleware
 stack, no DRF: that is the whole point.
 
-Everything else goes to Django, which stays the reference for behaviour: a miss (the
-request then carries what the call found: the owner, so the view needs no query to
-authenticate, and the read with its fill lock, so it does not read again; see
-``aipal.accounts.auth.FastPathIdentity`` and ``aipal.cache.aside.PriorRead``), a token
-without a valid record (the request carries what is needed to fill it, see
+A miss whose fill lock the call took is answered here too, with the view's own loader
+and fill (``aside.load_and_fill``) between Django's request signals: a miss then costs
+its data queries and a second round trip, without the middleware stack and DRF. Any
+error in the loader (a 404, the database down) leaves the miss to the view, which then
+needs no query to authenticate and no second read (``FastPathIdentity``, ``PriorRead``).
+
+Everything else goes to Django, which stays the reference for behaviour: a token without
+a valid record (the request carries what is needed to fill it, see
 ``aipal.accounts.tokens``), a refused token (Django answers 401), another user's path
 (403 or staff), a browsable-API or conditional request it does not handle, the cache
 off, Redis failing, or any error in here. The fast path may only answer
@@ -26,17 +29,18 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core import signals
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from aipal.accounts.tokens import FASTPATH_IDENTITY, FASTPATH_STAMP, FASTPATH_USER, record_key
 from aipal.api.views import CACHED_VARY
 from aipal.cache import background, client, encoding, recovery, stats
-from aipal.cache.aside import FASTPATH_PRIOR, PriorRead
+from aipal.cache.aside import FASTPATH_PRIOR, CachedRead, CacheStatus, PriorRead, Served, load_and_fill
 from aipal.cache.conf import cache_settings
 from aipal.fastpath import metrics
 from aipal.fastpath.envelope import Envelope, unknown_middleware
-from aipal.fastpath.routes import RouteTable, cached_routes
+from aipal.fastpath.routes import FastRoute, RouteTable, cached_routes
 
 __all__ = ["FastPath"]
 
@@ -115,24 +119,46 @@ class FastPath:
             environ[FASTPATH_USER] = read.key.user_id
             return self._passed_on("unknown_token")
         if found.outcome == client.ServeResult.MISS:
+            prior = PriorRead(read.key, found.read, found.token)
+            if found.read.holds_lock and (served := self._load(environ, read, prior)) is not None:
+                return self._respond(environ, route, envelope, read, served, started)
             environ[FASTPATH_IDENTITY] = (read.key.user_id, found.staff)
-            environ[FASTPATH_PRIOR] = PriorRead(read.key, found.read, found.token)
+            environ[FASTPATH_PRIOR] = prior
             return self._passed_on("miss")
         if found.outcome != client.ServeResult.HIT:
             return self._passed_on("refused_token")
         stats.record_hit(read.key.spec.name)
+        served = Served(encoding.restored(found.payload), found.etag, CacheStatus.HIT)
+        return self._respond(environ, route, envelope, read, served, started)
+
+    def _load(self, environ: dict[str, Any], read: CachedRead, prior: PriorRead) -> Served | None:
+        """Answer a miss here, as the view would: its loader, then the fill under the read's
+        stamp and lock, with Django's per-request database housekeeping around it (the
+        request signals). Any error (404, the database down) leaves the answer to the view."""
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            return load_and_fill(prior, read.load)
+        except Exception:  # the view answers it, and reports what must be reported
+            return None
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+
+    @staticmethod
+    def _respond(
+        environ: dict[str, Any], route: FastRoute, envelope: Envelope, read: CachedRead, served: Served, started: float
+    ) -> Answer:
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("Cache hit: %s", read.key)
-        if _names(environ.get("HTTP_IF_NONE_MATCH"), found.etag):
+            log.debug("Cache %s: %s", "hit" if served.status is CacheStatus.HIT else "miss", read.key)
+        if _names(environ.get("HTTP_IF_NONE_MATCH"), served.etag):
             metrics.count("not_modified")
-            headers = envelope.not_modified(found.etag, allow=route.allow, vary=VARY)
+            headers = envelope.not_modified(served.etag, allow=route.allow, vary=VARY)
             metrics.record_answer(view=route.view_name, secure=envelope.secure, status=304, size=0, started=started)
             return "304 Not Modified", headers, b""
-        body = encoding.restored(found.payload)
-        metrics.count("hit")
-        headers = envelope.ok(body, found.etag, allow=route.allow, vary=VARY)
-        metrics.record_answer(view=route.view_name, secure=envelope.secure, status=200, size=len(body), started=started)
-        return "200 OK", headers, body
+        metrics.count("hit" if served.status is CacheStatus.HIT else "loaded")
+        headers = envelope.ok(served.body, served.etag, allow=route.allow, vary=VARY, x_cache=served.status.value)
+        size = len(served.body)
+        metrics.record_answer(view=route.view_name, secure=envelope.secure, status=200, size=size, started=started)
+        return "200 OK", headers, served.body
 
     @staticmethod
     def _passed_on(outcome: str) -> None:

@@ -119,11 +119,11 @@ class Envelope:
             _hosts[host] = allowed
         return allowed
 
-    def ok(self, body: bytes, etag: str, *, allow: str, vary: str) -> list[tuple[str, str]]:
-        """The headers of a 200 answered from the cache, in the order the stack writes them."""
+    def ok(self, body: bytes, etag: str, *, allow: str, vary: str, x_cache: str = "HIT") -> list[tuple[str, str]]:
+        """The headers of a 200 of a cached GET, in the order the stack writes them."""
         middle, after = _after_etag(allow, vary, self.secure)
         length = (("Content-Length", str(len(body))),) if _checks()[3] else ()
-        return [("Content-Type", "application/json"), ("X-Cache", "HIT"), ("ETag", etag), *middle, *length, *after]
+        return [("Content-Type", "application/json"), ("X-Cache", x_cache), ("ETag", etag), *middle, *length, *after]
 
     def not_modified(self, etag: str, *, allow: str, vary: str) -> list[tuple[str, str]]:
         """The headers of a 304: those Django keeps from the 200, then the middleware's."""

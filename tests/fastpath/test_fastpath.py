@@ -3,6 +3,7 @@ Redis round trip and no SQL; everything else goes through Django unchanged."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -45,6 +46,44 @@ def test_every_cached_route_answers_as_the_view_does(token, cached_urls):
         assert (by_view.status, by_view.header("X-Cache")) == (200, "HIT"), url
         assert by_fast_path.headers == by_view.headers, url
         assert by_fast_path.body == by_view.body, url
+
+
+def drop_entries(user_id: int) -> None:
+    """Delete the user's cached responses (not the generations, not the token records)."""
+    r = client.redis_client()
+    for key in r.scan_iter(match=f"*{{u:{user_id}}}:*"):
+        if not key.endswith(b":gen") and b":auth?" not in key:
+            r.delete(key)
+
+
+def _without_generated_at(body: bytes) -> object:
+    data = json.loads(body)
+    return {k: v for k, v in data.items() if k != "generated_at"} if isinstance(data, dict) else data
+
+
+def test_a_miss_answered_here_is_the_views_miss(token, user, cached_urls):
+    fast, view = WSGIClient(token=token), WSGIClient(token=token, fast_path=False)
+    warm(fast, cached_urls[0])  # the token's record
+    for url in cached_urls:
+        drop_entries(user.id)
+        by_view = view.get(url)
+        drop_entries(user.id)
+        before = fast_path_count("loaded")
+        by_fast_path = fast.get(url)
+        assert fast_path_count("loaded") == before + 1, url
+        assert (by_view.status, by_view.header("X-Cache")) == (by_fast_path.status, "MISS") == (200, "MISS"), url
+        assert _without_generated_at(by_fast_path.body) == _without_generated_at(by_view.body), url
+        volatile = {"ETag", "Content-Length"} if b"generated_at" in by_view.body else set()
+        assert [h for h in by_fast_path.headers if h[0] not in volatile] == [
+            h for h in by_view.headers if h[0] not in volatile
+        ], url
+        answered_by_fast_path(fast, url)  # and it was stored
+
+
+def test_a_miss_the_view_must_answer_goes_to_the_view(wsgi, user):
+    warm(wsgi, f"/api/users/{user.id}/goals")
+    response = wsgi.get(f"/api/users/{user.id}/ari")  # no snapshot: 404, which is the view's to answer
+    assert response.status == 404 and response.json() == {"detail": "No ARI snapshot yet."}
 
 
 def test_a_conditional_read_answers_304_as_the_view_does(token, cached_urls):
