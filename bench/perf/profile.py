@@ -48,7 +48,10 @@ class Profiler:
         if self.process is None:
             return None
         self.process.wait(60)
-        return summarise(self.out) if self.out.exists() else None
+        try:
+            return summarise(self.out) if self.out.exists() else None
+        except (OSError, ValueError):
+            return None  # a profile that cannot be read must not cost the run its figures
 
 
 def _name(frame: str) -> str:
@@ -60,8 +63,10 @@ def summarise(path: Path, top: int = 25) -> list[tuple[str, float]]:
     """Return (frame, share of samples) for the frames with the largest inclusive share."""
     inclusive: Counter = Counter()
     total = 0
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue  # a line py-spy could not finish (the process went on while sampled)
         samples = int(count)
         total += samples
         for name in {_name(frame) for frame in stack.split(";")}:
