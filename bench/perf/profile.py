@@ -19,6 +19,8 @@ __all__ = ["Profiler", "summarise"]
 # Frames above the request (gunicorn's loop): every sample has them, they say nothing.
 _ABOVE_THE_REQUEST = (
     "<module>",
+    "_run_code",
+    "_run_module_as_main",
     "run ",
     "Application.run",
     "BaseApplication.run",

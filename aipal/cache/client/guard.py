@@ -73,6 +73,8 @@ _client: Redis | None = None
 def breaker() -> pybreaker.CircuitBreaker:
     """Return the process-wide circuit breaker, built from the settings on first use."""
     global _breaker
+    if _breaker is not None:  # every Redis call asks: no lock once it exists
+        return _breaker
     with _breaker_lock:
         if _breaker is None:
             conf = cache_settings()
