@@ -54,12 +54,17 @@ def _retention_before(user_id: Any, timestamp: Any, pk: Any) -> QuerySet[ARISnap
     )
 
 
-@cache
 def snapshots_with_delta() -> QuerySet[ARISnapshot]:
     """Snapshots annotated with ``delta_agency`` against the user's previous snapshot (0 for the first).
 
-    Built once: callers filter it (a clone), which spares rebuilding the subquery per read.
+    A clone of a queryset built once: rebuilding the subquery cost every read, and a
+    shared queryset evaluated by one caller would cache its rows for all.
     """
+    return _snapshots_with_delta().all()
+
+
+@cache
+def _snapshots_with_delta() -> QuerySet[ARISnapshot]:
     previous = _retention_before(OuterRef("user_id"), OuterRef("timestamp"), OuterRef("id"))
     return ARISnapshot.objects.annotate(
         delta_agency=Coalesce(

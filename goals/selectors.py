@@ -28,9 +28,14 @@ def _task_count(**filters: Any) -> Coalesce:
     return Coalesce(Subquery(tasks.annotate(n=Count("id")).values("n"), output_field=IntegerField()), 0)
 
 
-@cache
 def goals_with_progress() -> QuerySet[Goal]:
-    """Goals annotated with their task counts (no N+1); built once, filtered (cloned) per read."""
+    """Goals annotated with their task counts (no N+1): a clone of a queryset built once
+    (see ``ari.selectors.snapshots_with_delta``)."""
+    return _goals_with_progress().all()
+
+
+@cache
+def _goals_with_progress() -> QuerySet[Goal]:
     return Goal.objects.annotate(tasks_total=_task_count(), tasks_completed=_task_count(status=TaskStatus.COMPLETED))
 
 

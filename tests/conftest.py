@@ -115,11 +115,17 @@ class CommittingAPIClient(APIClient):
             return super().request(**kwargs)
 
 
-def client_for(user) -> CommittingAPIClient:  # type: ignore[no-untyped-def]
-    api = CommittingAPIClient()
-    _, token = AuthToken.objects.create(user=user)
+def token_client(token: str, client_class: type[APIClient] = CommittingAPIClient) -> APIClient:
+    """A client sending ``token`` (committing by default; a plain ``APIClient`` where the
+    test's own transaction decides)."""
+    api = client_class()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api
+
+
+def client_for(user, client_class: type[APIClient] = CommittingAPIClient) -> APIClient:  # type: ignore[no-untyped-def]
+    """A client with a new token of ``user``."""
+    return token_client(AuthToken.objects.create(user=user)[1], client_class)
 
 
 @pytest.fixture

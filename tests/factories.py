@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 
 from aipal.accounts.models import Profile
 
+PASSWORD = "pass-word-123"  # every UserFactory user's password
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -15,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
     profile = factory.RelatedFactory("tests.factories.ProfileFactory", factory_related_name="user")
 
     @factory.post_generation

@@ -19,7 +19,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory, TestCase
 
-from aipal.fastpath import FastPath
+from aipal.fastpath import FastPath, metrics
 
 HOST = "localhost"
 
@@ -82,3 +82,16 @@ class WSGIClient:
             finally:
                 getattr(result, "close", lambda: None)()
         return WSGIResponse(answer["status"], answer["headers"], body)
+
+
+def fast_path_count(outcome: str) -> float:
+    """How many requests the fast path counted with ``outcome`` (hit, not_modified, ...)."""
+    return metrics.FAST_PATH.labels(outcome)._value.get()
+
+
+def answered_by_fast_path(wsgi: WSGIClient, url: str, **headers: str) -> WSGIResponse:
+    """GET ``url`` and require the fast path to have answered it (a hit or a 304)."""
+    before = fast_path_count("hit") + fast_path_count("not_modified")
+    response = wsgi.get(url, **headers)
+    assert fast_path_count("hit") + fast_path_count("not_modified") == before + 1, (url, response)
+    return response

@@ -32,7 +32,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from aipal.cache import client
-from aipal.cache.keys import TOKEN_RECORD_TTL_SECONDS, CacheKey, token_record
+from aipal.cache.keys import CacheKey, token_record
 
 __all__ = [
     "FASTPATH_IDENTITY",
@@ -85,15 +85,16 @@ def fill_record(environ: dict[str, Any], token: str, user: Any, auth_token: Auth
     stamp = environ.get(FASTPATH_STAMP)
     if not stamp or environ.get(FASTPATH_USER) != user.pk:
         return
+    key = record_key(user.pk, token)
     expiry_ms = int(auth_token.expiry.timestamp() * 1000) if auth_token.expiry else 0
-    ttl_ms = TOKEN_RECORD_TTL_SECONDS * 1000
+    ttl_ms = key.ttl_seconds * 1000
     if expiry_ms:
         ttl_ms = min(ttl_ms, expiry_ms - int(time.time() * 1000))
     if ttl_ms <= 0:
         return
     value = record_value(user_id=user.pk, is_staff=user.is_staff, is_active=user.is_active, expiry_ms=expiry_ms)
     try:
-        client.fill(record_key(user.pk, token), stamp, value, ttl_ms)
+        client.fill(key, stamp, value, ttl_ms)
     except client.CacheUnavailable:
         pass  # logged and counted by the client; the next request tries again
 

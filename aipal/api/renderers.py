@@ -8,7 +8,7 @@ from rest_framework.renderers import BaseRenderer
 
 from aipal.cache.encoding import json_bytes
 
-__all__ = ["ORJSONRenderer", "json_bytes"]
+__all__ = ["ORJSONRenderer"]
 
 
 class ORJSONRenderer(BaseRenderer):

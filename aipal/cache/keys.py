@@ -85,7 +85,7 @@ class KeySpec:
 
     name: str
     template: str
-    ttl: CacheTTL | None = None
+    ttl: int | None = None  # a CacheTTL for the responses
     object_param: str | None = None
 
     def ttl_seconds(self) -> int:
@@ -206,12 +206,12 @@ GOAL_LIST = KeySpec("GOAL_LIST", "goals:list", CacheTTL.GOAL_DETAILS)
 GOAL_DETAIL = KeySpec("GOAL_DETAIL", "goals:{goal}", CacheTTL.GOAL_DETAILS, object_param="goal")
 TASK_LIST = KeySpec("TASK_LIST", "tasks:list", CacheTTL.TASK_STATUS)
 TASK_DETAIL = KeySpec("TASK_DETAIL", "tasks:{task}", CacheTTL.TASK_STATUS, object_param="task")
+# A token record lives a minute at most (and never past its token): a change no signal
+# reports (``User.objects.update(is_active=False)``) reaches the cached path within that minute.
+TOKEN_RECORD_TTL_SECONDS = 60
 # Not a response: the record of one token (variant ``t=<hash>``) that lets a hit check it
 # without the database (see aipal.accounts.tokens).
-AUTH_TOKEN = KeySpec("AUTH_TOKEN", "auth")
-# A record lives a minute at most (and never past its token): a change no signal reports
-# (``User.objects.update(is_active=False)``) reaches the cached path within that minute.
-TOKEN_RECORD_TTL_SECONDS = 60
+AUTH_TOKEN = KeySpec("AUTH_TOKEN", "auth", TOKEN_RECORD_TTL_SECONDS)
 _HASH = re.compile(r"^[0-9a-f]{32}$")
 
 

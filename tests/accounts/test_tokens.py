@@ -14,12 +14,11 @@ from django.db import connection
 from django.utils import timezone
 from knox.models import AuthToken
 
-from aipal.timefmt import iso
-from tests.conftest import CommittingAPIClient
+from tests.api.helpers import parse_time
+from tests.conftest import CommittingAPIClient, token_client
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 
 
 def login(user) -> dict:  # type: ignore[no-untyped-def]
@@ -28,12 +27,6 @@ def login(user) -> dict:  # type: ignore[no-untyped-def]
     )
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def token_client(token: str) -> CommittingAPIClient:
-    api = CommittingAPIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return api
 
 
 def me_status(token: str) -> int:
@@ -60,7 +53,7 @@ def test_a_token_expires_token_ttl_hours_after_it_was_issued(user, settings):
     body = login(user)
     expires_at = AuthToken.objects.get(user=user).expiry
     assert before + timedelta(hours=2) <= expires_at <= timezone.now() + timedelta(hours=2)
-    assert body["expires_at"] == iso(expires_at)
+    assert parse_time(body["expires_at"]) == expires_at
 
 
 def test_a_ttl_of_zero_never_expires(user, settings):

@@ -8,18 +8,10 @@ from knox.models import AuthToken
 
 from aipal.accounts.models import Profile
 from tests.api.helpers import PROFILE_FIELDS, assert_error_shape, goals_url, parse_time, tasks_url, user_url
-from tests.conftest import CommittingAPIClient
+from tests.conftest import token_client
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
-
-
-def token_client(key: str) -> CommittingAPIClient:
-    client = CommittingAPIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
 
 # --- token login -----------------------------------------------------------------
 

@@ -52,3 +52,12 @@ def test_snapshots_render_as_their_serializer(user):
     instances = {s.id: s for s in snapshots_with_delta().filter(user=user)}
     for row in rows:
         assert json_bytes(snapshot_data(row)) == json_bytes(SnapshotSerializer(instances[row["id"]]).data)
+
+
+@pytest.mark.parametrize("annotated", [goals_with_progress, snapshots_with_delta])
+def test_the_annotated_querysets_are_never_shared(user, annotated):
+    """They are built once; a caller that evaluates one must not cache rows for the next."""
+    assert list(annotated()) == []
+    GoalFactory(user=user)
+    SnapshotFactory(user=user)
+    assert annotated().count() == 1

@@ -24,12 +24,6 @@ def _generations(user_id: int) -> dict[bytes, bytes]:
     return client.redis_client().hgetall(generation_hash(client.server_run_id(), user_id))
 
 
-def _token_client(user) -> APIClient:  # type: ignore[no-untyped-def]
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=client_for(user)._credentials["HTTP_AUTHORIZATION"])
-    return api
-
-
 @pytest.fixture(params=[False, True], ids=["autocommit", "atomic-requests"])
 def atomic_requests(request, monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", request.param)
@@ -40,7 +34,7 @@ def test_deleting_a_goal_with_tasks_costs_one_round_trip(atomic_requests, redis_
     user = UserFactory()
     goal = GoalFactory(user=user)
     TaskFactory.create_batch(5, user=user, goal=goal)
-    api = _token_client(user)
+    api = client_for(user, APIClient)
     assert api.get(f"/api/users/{user.id}/goals/{goal.id}").status_code == 200  # pool and epoch warm
     before = _generations(user.id)
     redis_round_trips.clear()
@@ -57,7 +51,7 @@ def test_deleting_a_goal_with_tasks_costs_one_round_trip(atomic_requests, redis_
 
 def test_a_profile_patch_touching_two_rows_costs_one_round_trip(atomic_requests, redis_round_trips):
     user = UserFactory()
-    api = _token_client(user)
+    api = client_for(user, APIClient)
     assert api.get(f"/api/users/{user.id}").status_code == 200
     redis_round_trips.clear()
     response = api.patch(f"/api/users/{user.id}", {"email": "new@example.com", "display_name": "N"}, format="json")

@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.test import TestCase
 from django.utils import timezone
 
+from aipal.accounts import tokens
 from aipal.accounts.tokens import issue
 from aipal.cache import client
-from aipal.fastpath import app, metrics
-from tests.wsgi_client import WSGIClient
+from aipal.fastpath import app
+from tests.wsgi_client import WSGIClient, answered_by_fast_path, fast_path_count
 
 pytestmark = pytest.mark.django_db
-
-
-def fast_path_count(outcome: str) -> float:
-    return metrics.FAST_PATH.labels(outcome)._value.get()
-
-
-def answered_by_fast_path(wsgi: WSGIClient, url: str, **headers: str):  # type: ignore[no-untyped-def]
-    before = fast_path_count("hit") + fast_path_count("not_modified")
-    response = wsgi.get(url, **headers)
-    assert fast_path_count("hit") + fast_path_count("not_modified") == before + 1, (url, response)
-    return response
 
 
 def warm(wsgi: WSGIClient, url: str) -> None:
@@ -146,6 +136,15 @@ def test_the_token_record_is_filled_on_first_use_and_holds_no_token(wsgi, token,
             assert token.encode() not in r.get(key)
 
 
+@pytest.mark.parametrize(("token_ttl", "longest_ms"), [(None, 60_000), (timedelta(seconds=20), 20_000)])
+def test_a_token_record_lives_a_minute_at_most_and_never_past_its_token(user, settings, token_ttl, longest_ms):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": token_ttl}
+    token = issue(user)[0]
+    WSGIClient(token=token).get(f"/api/users/{user.id}/goals")  # the view fills the record
+    ttl_ms = client.redis_client().pttl(tokens.record_key(user.id, token).names(client.server_run_id()).entry)
+    assert longest_ms - 5_000 < ttl_ms <= longest_ms
+
+
 @pytest.mark.parametrize(
     "headers",
     [
@@ -182,12 +181,13 @@ def test_an_invalid_query_string_is_the_views_400(wsgi, user):
 
 
 def test_another_users_path_is_403_and_leaves_no_record_there(wsgi, user, other_user):
-    other = WSGIClient(token=issue(other_user)[0])
+    other_token = issue(other_user)[0]
     url = f"/api/users/{other_user.id}/goals"
-    warm(other, url)
+    warm(WSGIClient(token=other_token), url)
     for _ in range(2):
         assert wsgi.get(url).status == 403
-    assert not [k for k in client.scan_keys(f"*{{u:{other_user.id}}}:auth*") if b"auth" in k and b"t=" in k][1:]
+    records = {key.decode() for key in client.scan_keys(f"*{{u:{other_user.id}}}:auth*")}
+    assert records == {tokens.record_key(other_user.id, other_token).names(client.server_run_id()).entry}
 
 
 def test_staff_read_another_users_data_through_the_view(staff_user, user):
@@ -299,19 +299,23 @@ def test_prepend_www_is_the_stacks(wsgi, user, settings):
     warm(wsgi, url)
     settings.PREPEND_WWW = True
     before = fast_path_count("hit")
-    wsgi.get(url)
+    response = wsgi.get(url)
     assert fast_path_count("hit") == before
+    assert (response.status, response.header("Location")) == (301, f"http://www.localhost{url}")
 
 
 def test_fast_path_requests_are_counted_in_the_request_metrics(wsgi, user):
     from prometheus_client import REGISTRY
 
     def samples() -> dict:
+        """The request series; of a histogram, its count and sum (which bucket a latency
+        falls in depends on the machine's speed)."""
         return {
             (s.name, tuple(sorted(s.labels.items()))): s.value
             for m in REGISTRY.collect()
             if m.name.startswith("django_http")
             for s in m.samples
+            if "le" not in s.labels
         }
 
     url = f"/api/users/{user.id}/goals"
@@ -324,4 +328,5 @@ def test_fast_path_requests_are_counted_in_the_request_metrics(wsgi, user):
     by_fast_path = samples()
     changed_by_view = {k for k in by_view if by_view[k] != start.get(k)}
     changed_by_fast_path = {k for k in by_fast_path if by_fast_path[k] != by_view.get(k)}
+    assert changed_by_view
     assert changed_by_fast_path == changed_by_view

@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 from aipal.accounts.tokens import issue
 from ari.models import DIMENSIONS
 from tests.api.factories import GoalFactory, TaskFactory
-from tests.factories import SnapshotFactory, UserFactory
+from tests.conftest import token_client
+from tests.factories import PASSWORD, SnapshotFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -31,9 +32,7 @@ def setup():  # type: ignore[no-untyped-def]
     goals = GoalFactory.create_batch(3, user=user)
     tasks = [TaskFactory(user=user, goal=goal) for goal in goals for _ in range(3)]
     SnapshotFactory.create_batch(5, user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {issue(user)[0]}")
-    return user, api, goals, tasks
+    return user, token_client(issue(user)[0], APIClient), goals, tasks
 
 
 READS = [
@@ -106,7 +105,7 @@ def test_login_and_logout(setup, django_assert_num_queries):
     user, api, _, _ = setup
     with django_assert_num_queries(TX + 3):  # the user, the user's expired tokens (to delete), INSERT
         response = APIClient().post(
-            "/api/auth/token/", {"username": user.username, "password": "pass-word-123"}, format="json"
+            "/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
         )
     assert response.status_code == 200
     with django_assert_num_queries(AUTH + TX + 1):  # DELETE
