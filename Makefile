@@ -109,7 +109,8 @@ format: install
 # wrk comes from the system's packages; it is installed here when missing (root or sudo).
 bench: install
 	@command -v wrk >/dev/null || { echo "Installing wrk with apt-get"; \
-		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk; else sudo -n apt-get install -y -qq wrk; fi; }
+		if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo="sudo -n"; fi; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.perf $(BENCH_ARGS)
 
 clean:

@@ -9,7 +9,8 @@ BENCHMARKS = (
     (
         "perf",
         "make bench. Starts a private PostgreSQL and Redis, loads 1,000 users of data, and measures "
-        "this project (cache on and off) against the seed's naive pattern, plain DRF views and a bare "
+        "this project (cache on and off) against a naive cache-aside pattern (django-redis get/set in "
+        "DRF views, delete on write), plain DRF views and a bare "
         "Django JSON view under gunicorn: req/s, p50, p99, errors and hit rate per endpoint, SQL "
         "statements and Redis commands and round trips per request, memory per user. Writes "
         "docs/benchmarks.md.",

@@ -1,10 +1,10 @@
 """Settings of the baselines: the project's database and apps, Django's usual middleware,
-DRF's defaults (token auth, JSONRenderer), and django-redis as the seed used it."""
+DRF's defaults (token auth, JSONRenderer), and django-redis for the naive cache-aside pattern."""
 
 import os
 
 from aipal.settings.base import *  # noqa: F403
-from aipal.settings.base import CACHES, DATABASES, INSTALLED_APPS, MIDDLEWARE
+from aipal.settings.base import CACHES, INSTALLED_APPS, MIDDLEWARE
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "bench-baselines-only")
 DEBUG = False
@@ -13,7 +13,6 @@ INSTALLED_APPS = [
     app for app in INSTALLED_APPS if app not in {"aipal.cache", "cachehealth", "drf_spectacular", "aipal.dashboard"}
 ] + ["rest_framework.authtoken"]
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("aipal.")]
-DATABASES = DATABASES
 BASELINE = os.environ.get("BASELINE", "plain")  # plain | naive
 CACHES = {
     "default": {

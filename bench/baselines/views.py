@@ -1,4 +1,5 @@
-"""Plain DRF views of the API's benchmarked routes; ``BASELINE=naive`` adds the seed's cache."""
+"""Plain DRF views of the API's benchmarked routes; ``BASELINE=naive`` adds a naive cache-aside
+(django-redis get/set in the views, delete on write)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from tasks.api.serializers import TaskCreateSerializer, TaskListParams, TaskSeri
 from tasks.models import Task as TaskModel
 
 TTL = 300
-# The keys the seed's pattern deletes when a user writes (its default views only).
+# The keys the naive pattern deletes when a user writes (its default views only).
 WRITE_KEYS = ("goals:{u}", "tasks:{u}", "dashboard:{u}", "ari:{u}", "history:{u}", "predictions:{u}", "profile:{u}")
 
 
@@ -42,7 +43,7 @@ class UserView(APIView):
     permission_classes = [IsOwnerOrStaff]
 
     def cached(self, key: str, load: Any) -> Response:
-        """The seed's read: cache.get, else load and cache.set (naive); plain: load."""
+        """Naive: cache.get, else load and cache.set; plain: load."""
         if settings.BASELINE != "naive":
             return Response(load())
         data = cache.get(key)
@@ -52,7 +53,7 @@ class UserView(APIView):
         return Response(data)
 
     def written(self, user_id: int, *objects: str) -> None:
-        """The seed's write: delete the user's keys (naive)."""
+        """Naive: delete the user's keys after the write."""
         if settings.BASELINE == "naive":
             cache.delete_many([k.format(u=user_id) for k in WRITE_KEYS] + list(objects))
 

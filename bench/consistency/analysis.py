@@ -38,6 +38,7 @@ def analyse(
     revocations: Revocations | None = None,
 ) -> dict[str, Any]:
     """Return the figures of a run as a JSON-ready dict."""
+    revocations = revocations or Revocations()
     times = {name: [t for _, t in rows] for name, rows in returned.items()}
     versions = {name: [v for v, _ in rows] for name, rows in returned.items()}
     x_cache: Counter = Counter()
@@ -98,10 +99,10 @@ def analyse(
             for e in episodes
         ],
         "stale_examples": examples,
-        "revoked_tokens": revocations.revoked if revocations else 0,
-        "revoked_token_reads": revocations.checks if revocations else 0,
-        "revoked_tokens_accepted": revocations.accepted if revocations else 0,
-        "revoked_examples": revocations.samples if revocations else [],
+        "revoked_tokens": revocations.revoked,
+        "revoked_token_reads": revocations.checks,
+        "revoked_tokens_accepted": revocations.accepted,
+        "revoked_examples": revocations.samples,
     }
 
 

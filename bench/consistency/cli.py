@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.client import Api
 from bench.consistency import analysis
 from bench.consistency.services import create_user
-from bench.consistency.workload import ARI, GOAL, TASKS, Api, Chaos, Reader, Revoker, Shared, Writer
+from bench.consistency.workload import ARI, GOAL, TASKS, Chaos, Reader, Revoker, Shared, Writer
 from bench.services import Database, Gunicorn, RedisProcess, SetupError, free_port, migrate, service_env
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"

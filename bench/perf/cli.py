@@ -18,12 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis
 
 from bench.perf import dataset, report
+from bench.perf.probes import user_memory
 from bench.perf.run import Measured, measure, warm
 from bench.perf.targets import TARGETS, Target
 from bench.services import (
@@ -85,7 +87,8 @@ def _machine() -> dict[str, str]:
 
     cpu = "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     return {
@@ -94,7 +97,7 @@ def _machine() -> dict[str, str]:
         "python": platform.python_version(),
         "postgres": version(PostgresCluster.binary("postgres"), "--version"),
         "redis": version("redis-server", "--version"),
-        "wrk": version("wrk", "--version") or "wrk",
+        "wrk": version("wrk", "--version"),
     }
 
 
@@ -124,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Loading {sizes.users} users x {sizes.snapshots} snapshots, {sizes.goals} goals, {sizes.tasks} tasks")
         started = time.monotonic()
         users = dataset.load(
-            database_url.replace("postgres://", "postgresql://"),
+            database_url,
             sizes,
             password_hash="!" + secrets.token_hex(20),  # unusable: the users authenticate with their tokens
             token_ttl=timedelta(hours=24),
@@ -145,28 +148,24 @@ def run(args: argparse.Namespace) -> int:
             server.start()
             servers[target.name] = server
             print(f"  {target.name:<10} on port {server.port}: {target.about}")
-        client = redis_server.client()
-        server_pids = {"redis": redis_server.process.pid, "postgres": cluster.pid()}
+        session = _Session(
+            args=args,
+            users=users,
+            data_file=data_file,
+            workdir=workdir,
+            client=redis_server.client(),
+            database_url=database_url,
+            server_pids={"redis": redis_server.process.pid, "postgres": cluster.pid()},
+            memory=memory,
+        )
         # Round 0 (with --profile): py-spy samples one worker; its figures are not reported.
         rounds = [*range(1, args.rounds + 1), *([0] if args.profile else [])]
+        targets = args.target_list
         for round_ in rounds:
-            order = args.target_list[round_ - 1 :] + args.target_list[: round_ - 1]
-            for target in order:
+            k = (round_ - 1) % len(targets)  # round r starts with target (r - 1) mod n; round 0, the last
+            for target in targets[k:] + targets[:k]:
                 for workload in target.workloads:
-                    result = _measure_one(
-                        args,
-                        target,
-                        workload,
-                        round_,
-                        servers[target.name],
-                        users,
-                        data_file,
-                        workdir,
-                        client,
-                        database_url,
-                        memory,
-                        server_pids,
-                    )
+                    result = _measure_one(session, target, workload, round_, servers[target.name])
                     (profiles if round_ == 0 else results).append(result)
                     print(report.line(result), flush=True)
         machine = _machine()
@@ -191,25 +190,27 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _measure_one(
-    args: argparse.Namespace,
-    target: Target,
-    workload: str,
-    round_: int,
-    server: Gunicorn,
-    users: list[dataset.BenchUser],
-    data_file: Path,
-    workdir: Path,
-    client: redis.Redis,
-    database_url: str,
-    memory: dict[str, dict[str, int]],
-    server_pids: dict[str, int],
-) -> Measured:
+@dataclass(frozen=True)
+class _Session:
+    """What every measured run of a benchmark shares."""
+
+    args: argparse.Namespace
+    users: list[dataset.BenchUser]
+    data_file: Path
+    workdir: Path
+    client: redis.Redis
+    database_url: str
+    server_pids: dict[str, int]  # the Redis server's and the postmaster's
+    memory: dict[str, dict[str, int]]  # Redis memory of users, filled in round 1
+
+
+def _measure_one(session: _Session, target: Target, workload: str, round_: int, server: Gunicorn) -> Measured:
+    args, users, client, memory = session.args, session.users, session.client, session.memory
     if workload == "hit" and target.name in {"cache-on", "naive"}:
         warmed = warm(server.port, users, target.token)
         print(f"  warmed {target.name}: {warmed}", flush=True)
         if target.name == "cache-on" and round_ == 1:
-            memory["after warming (one user's nine hit-only entries)"] = _user_memory(client, users[0].id)
+            memory["after warming (one user's nine hit-only entries)"] = user_memory(client, users[0].id)
     result = measure(
         target=target.name,
         workload=workload,
@@ -219,29 +220,23 @@ def _measure_one(
         seconds=args.seconds,
         warmup=args.seconds / 2 if args.warmup is None else args.warmup,
         connections=args.connections,
-        data_file=data_file,
-        workdir=workdir,
+        data_file=session.data_file,
+        workdir=session.workdir,
         redis_client=client,
-        database_url=database_url,
+        database_url=session.database_url,
         cpu_trees={
             "app": lambda: process_tree(server.process.pid),
-            "redis": lambda: process_tree(server_pids["redis"]),
-            "postgres": lambda: process_tree(server_pids["postgres"]),
+            "redis": lambda: process_tree(session.server_pids["redis"]),
+            "postgres": lambda: process_tree(session.server_pids["postgres"]),
         },
         profile_pid=(server.worker_pids() or [None])[0] if round_ == 0 else None,
     )
     if target.name == "cache-on" and workload == "mix" and round_ == 1:
         ranked = sorted(result.users.items(), key=lambda item: -item[1])
-        memory[f"after the mix, the busiest user ({ranked[0][1]} requests)"] = _user_memory(client, int(ranked[0][0]))
+        memory[f"after the mix, the busiest user ({ranked[0][1]} requests)"] = user_memory(client, int(ranked[0][0]))
         median = ranked[len(ranked) // 2]
-        memory[f"after the mix, the median active user ({median[1]} requests)"] = _user_memory(client, int(median[0]))
+        memory[f"after the mix, the median active user ({median[1]} requests)"] = user_memory(client, int(median[0]))
     return result
-
-
-def _user_memory(client: redis.Redis, user_id: int) -> dict[str, int]:
-    from bench.perf.probes import user_memory
-
-    return user_memory(client, user_id)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """The benchmark's data, bulk-loaded with COPY (not through the API): users with a profile,
 ARI snapshots, goals and tasks, an app token (knox) and a DRF token per user.
 
-Deterministic for a seed. Returns what the load tool needs: for each user its id, its two
+The rows are the same for the same ``seed`` argument (the random number generator's; the
+tokens are random). Returns what the load tool needs: for each user its id, its two
 tokens, its goal ids and its task ids.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import secrets
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.consistency.workload import DIMENSIONS
+from bench.client import DIMENSIONS
 
 __all__ = ["BenchUser", "Sizes", "load", "write_users_file"]
 
@@ -45,8 +47,9 @@ class BenchUser:
 
 
 def _retention(dims: dict[str, float]) -> float:
-    values = [1.0 - v if name == "ai_reliance" else v for name, v in dims.items()]
-    return round(100 * sum(values) / len(values), 2)
+    # Mirrors ari.services.autonomy_retention (which needs Django configured to import).
+    values = [1.0 - dims[name] if name == "ai_reliance" else dims[name] for name in DIMENSIONS]
+    return round(100 * math.fsum(values) / len(values), 2)
 
 
 def load(conninfo: str, sizes: Sizes, *, password_hash: str, token_ttl: timedelta, seed: int = 7) -> list[BenchUser]:

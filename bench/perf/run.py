@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ from typing import Any
 
 import redis
 
+from bench.client import Api
 from bench.perf.dataset import BenchUser
 from bench.perf.probes import PostgresCounters, RedisCounters
 from bench.perf.profile import Profiler
@@ -24,7 +24,8 @@ from bench.services import SetupError, cpu_seconds
 __all__ = ["HIT_PATHS", "Measured", "measure", "warm"]
 
 SCRIPT = Path(__file__).resolve().parent / "workload.lua"
-# The URLs of a user that the hit-only workload reads (the wrk script's "hit" mode).
+# The URLs of a user that the hit-only workload reads (the wrk script's "hit" mode). Keep in
+# step with workload.lua's GETS and path_of (first goal and task): they must list the same URLs.
 HIT_PATHS = (
     "",
     "/ari",
@@ -87,7 +88,7 @@ def measure(
     workdir: Path,
     redis_client: redis.Redis,
     database_url: str,
-    cpu_trees: dict[str, Callable[[], list[int]]] | None = None,
+    cpu_trees: dict[str, Callable[[], list[int]]],
     profile_pid: int | None = None,
 ) -> Measured:
     """Run the workload for ``warmup`` seconds unmeasured, then for ``seconds`` with wrk,
@@ -118,13 +119,13 @@ def measure(
 
     if warmup > 0:
         wrk(warmup)
+        out.unlink(missing_ok=True)  # the warm-up wrote it too: the measured run must write its own
     redis_before, sql_before = RedisCounters.read(redis_client), PostgresCounters.read(database_url)
     profiler = Profiler(profile_pid, seconds, workdir / f"{target}-{workload}-{round_}.spy") if profile_pid else None
-    trees = cpu_trees or {}
-    cpu_before = {name: cpu_seconds(pids()) for name, pids in trees.items()}
+    cpu_before = {name: cpu_seconds(pids()) for name, pids in cpu_trees.items()}
     done = wrk(seconds)
     cpu = {}
-    for name, pids in trees.items():  # processes started during the run count from zero
+    for name, pids in cpu_trees.items():  # processes started during the run count from zero
         after = cpu_seconds(pids())
         cpu[name] = sum(used - cpu_before[name].get(pid, 0.0) for pid, used in after.items())
     profile = profiler.wait() if profiler else None
@@ -168,16 +169,14 @@ def measure(
 
 
 def _get(port: int, path: str, token: str) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    api = Api(port, token)
     try:
-        conn.request("GET", path, headers={"Authorization": f"Token {token}", "Accept": "application/json"})
-        response = conn.getresponse()
-        response.read()
-        if response.status != 200:
-            raise SetupError(f"warming GET {path} answered {response.status}")
-        return response.getheader("X-Cache") or "none"
+        reply = api.request("GET", path)
     finally:
-        conn.close()
+        api.close()
+    if reply.status != 200:
+        raise SetupError(f"warming GET {path} answered {reply.status}")
+    return reply.x_cache or "none"
 
 
 def warm(port: int, users: list[BenchUser], token: str, threads: int = 12) -> dict[str, int]:

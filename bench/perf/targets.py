@@ -36,7 +36,7 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "naive",
-        "the seed's naive pattern: django-redis get/set in DRF views, delete on write",
+        "the naive cache-aside pattern: django-redis get/set in DRF views, delete on write",
         "bench.baselines.wsgi:application",
         {"DJANGO_SETTINGS_MODULE": "bench.baselines.settings", "BASELINE": "naive"},
         "drf",

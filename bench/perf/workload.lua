@@ -2,13 +2,12 @@
 -- request() and response() alternate and every response is timed and counted per endpoint.
 --
 -- Environment: BENCH_DATA (one line per user: id, app token, DRF token, goal ids, task ids),
--- BENCH_MODE (mix | hit | write | warm), BENCH_TOKEN (app | drf), BENCH_OUT (JSON written by done()).
+-- BENCH_MODE (mix | hit | write), BENCH_TOKEN (app | drf), BENCH_OUT (JSON written by done()).
 --   mix:   95% GETs of the nine cached routes, 5% writes; users drawn by Zipf (s = 1.0), and a
 --          user's goal or task by Zipf among theirs (the first the most read), as people look at
 --          their current items more than at old ones
---   hit:   the GETs only, each user's first goal and task for details (what warm filled)
+--   hit:   the GETs only, each user's first goal and task for details (what run.warm() filled)
 --   write: the writes only
---   warm:  every user's hit URLs once, split among the threads, then the thread stops
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -33,7 +32,6 @@ local users, cdf, item_cdfs = {}, {}, {}
 local mode, token_column
 stats = {}  -- a global: done() reads it with thread:get()
 local current, started = nil, 0
-local sweep, sweep_index = {}, 0
 local get_total = 0
 
 local function split(text, sep)
@@ -82,6 +80,8 @@ local function zipf_item(items)
   return items[zipf_rank(ranks)]
 end
 
+-- The URLs of the GETs; in hit mode (no detail: the first goal and task) they must be the
+-- same URLs as HIT_PATHS in run.py, which warm() fills before a hit-only run.
 local function path_of(user, name, detail)
   local base = "/api/users/" .. user.id
   if name == "profile" then return base end
@@ -137,25 +137,11 @@ function init(args)
   load_users(os.getenv("BENCH_DATA"))
   for _, entry in ipairs(GETS) do get_total = get_total + entry[2] end
   math.randomseed(thread_id * 7919 + os.time())
-  if mode == "warm" then
-    local count = tonumber(os.getenv("BENCH_THREADS"))
-    for index = thread_id, #users, count do
-      for _, entry in ipairs(GETS) do sweep[#sweep + 1] = { users[index], entry[1] } end
-    end
-  end
 end
 
 function request()
   local user, name, method, path, body
-  if mode == "warm" then
-    sweep_index = sweep_index + 1
-    if sweep_index > #sweep then
-      wrk.thread:stop()
-      sweep_index = 1
-    end
-    user, name = sweep[sweep_index][1], sweep[sweep_index][2]
-    method, path = "GET", path_of(user, name)
-  elseif mode == "write" or (mode == "mix" and math.random(100) <= 5) then
+  if mode == "write" or (mode == "mix" and math.random(100) <= 5) then
     user = zipf_user()
     name = WRITES[math.random(#WRITES)]
     method, path, body = write_request(user, name)
