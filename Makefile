@@ -17,6 +17,10 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 # Options of the benchmark, e.g. make bench BENCH_ARGS="--seconds 20 --profile" (python -m bench.perf --help).
 BENCH_ARGS ?=
+# Extra pip-compile options of `make lock`, e.g. LOCK_ARGS="--upgrade-package django".
+LOCK_ARGS ?=
+# Extra pip-audit options of `make audit`, e.g. AUDIT_ARGS="--vulnerability-service osv".
+AUDIT_ARGS ?=
 
 # Integration backends; the environment wins. Passed to the integration phase only,
 # so `make run` keeps its embedded defaults (SQLite file, local or in-process Redis).
@@ -37,7 +41,7 @@ print(f"Demo logins: admin / {ADMIN_PASSWORD} (staff, also /admin/), alice / {DE
 print(f"A new token of alice: {issue(alice)[0] if alice else '(no user alice)'}")
 endef
 
-.PHONY: help install run test test-unit test-integration lint format bench clean distclean
+.PHONY: help install lock audit run test test-unit test-integration lint format bench clean distclean
 
 help:
 	@echo "make run               install, migrate, seed demo data, serve on http://$(RUN_ADDR)"
@@ -47,19 +51,39 @@ help:
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make format            apply ruff's fixes and formatting"
 	@echo "make bench             the benchmark: cache on and off, baselines, a bare Django view (docs/benchmarks.md)"
-	@echo "make install           create $(VENV) and install requirements-dev.txt (when they changed)"
+	@echo "make install           create $(VENV) and install the lock requirements-dev.txt, hashes checked (when a lock changed)"
+	@echo "make lock              regenerate the hashed locks requirements*.txt from requirements*.in (pip-compile; LOCK_ARGS)"
+	@echo "make audit             pip-audit over the locks; exit 1: known vulnerabilities, 2: advisory service not reached"
 	@echo "make clean             remove caches and collected static files; distclean also $(VENV) and db.sqlite3"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when a requirements file is newer than the stamp.
+# Reinstall only when a lock file is newer than the stamp. Every package, pip included,
+# comes from the lock with its hashes checked, and only as a wheel: nothing is built or
+# run at install time.
 $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary=:all: -r requirements-dev.txt
 	@touch $@
 
 install: $(STAMP)
+
+# The locks: every package, transitive ones included, exactly pinned with the hashes of
+# all its files. Edit requirements*.in, then `make lock`; pins already in a lock are kept
+# unless LOCK_ARGS says otherwise (--upgrade, --upgrade-package NAME).
+# The dev lock is constrained by the runtime lock, so both hold the same versions.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+lock: install
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+
+# Known vulnerabilities in the locked packages (pip-audit, PyPI's advisory feed). Exit 0:
+# all audited, none known; 1: vulnerabilities found; 2: not everything could be audited
+# (the advisory service could not be reached). Not part of `make test`: it needs the network.
+audit: install
+	$(BIN)/python -m tools.audit requirements.txt requirements-dev.txt $(if $(AUDIT_ARGS),-- $(AUDIT_ARGS))
 
 # seed_demo prints the accounts it creates; later runs skip it, so the logins are
 # repeated here. runserver stays one process: the embedded fakeredis lives in it.

@@ -1,0 +1,1 @@
+"""Project tooling run from the Makefile, outside the app (``make audit``)."""
