@@ -1,7 +1,8 @@
 """Demo data for a fresh install: an admin, demo users, ~30 days of ARI, goals and tasks.
 
 DEMO ONLY: the accounts have well-known passwords (``admin-pass-123``,
-``demo-pass-123``); never seed a deployment reachable by anyone else.
+``demo-pass-123``); never seed a deployment reachable by anyone else. With DEBUG off
+``seed_demo`` refuses (``DemoRefused``) unless the caller forces it.
 
 Everything is written through the apps' services, so the cache events fire as for any
 write. Seeding is idempotent (an existing account is left exactly as it is) and
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
@@ -29,12 +31,33 @@ from goals.services import goal_create
 from tasks.models import TaskStatus
 from tasks.services import task_create, task_locked, task_update
 
-__all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "DEMO_USERS", "SeededAccount", "seed_demo"]
+__all__ = [
+    "ADMIN_PASSWORD",
+    "DEMO_PASSWORD",
+    "DEMO_USERS",
+    "DemoRefused",
+    "SeededAccount",
+    "check_allowed",
+    "seed_demo",
+]
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin-pass-123"  # noqa: S105  (demo only, documented)
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  (demo only, documented)
 SNAPSHOT_DAYS = 30
+
+
+class DemoRefused(Exception):
+    """Seeding was refused: DEBUG is off and the caller did not force it."""
+
+
+def check_allowed(*, force: bool = False) -> None:
+    """Raise DemoRefused when DEBUG is off, unless ``force``."""
+    if not settings.DEBUG and not force:
+        raise DemoRefused(
+            f"DEBUG is off, and the demo accounts have well-known passwords ({ADMIN_USERNAME} / "
+            f"{ADMIN_PASSWORD} is a superuser): they must never exist where anyone else can log in."
+        )
 
 
 @dataclass(frozen=True)
@@ -168,8 +191,13 @@ def _seed_user(demo: DemoUser, rng: random.Random) -> SeededAccount:
     return SeededAccount(demo.username, user.pk, DEMO_PASSWORD, token, created, user.is_staff)
 
 
-def seed_demo(*, seed: int = 42) -> list[SeededAccount]:
-    """Create the admin and demo users with their data where missing; return every account."""
+def seed_demo(*, seed: int = 42, force: bool = False) -> list[SeededAccount]:
+    """Create the admin and demo users with their data where missing; return every account.
+
+    With DEBUG off, refuse (``DemoRefused``) unless ``force``: a deployment is no place for
+    accounts whose passwords are printed in the README.
+    """
+    check_allowed(force=force)
     accounts = [_seed_admin()]
     for index, demo in enumerate(DEMO_USERS):
         accounts.append(_seed_user(demo, random.Random(seed * 1000 + index)))

@@ -1,6 +1,11 @@
-"""A user's goal. Progress is not stored: it is counted from the goal's tasks when read."""
+"""A user's goal. Progress is not stored: it is counted from the goal's tasks when read.
+
+Its status is free (API.md); ``Goal.clean()`` keeps its tasks its user's, so the admin and
+any ``full_clean()`` caller cannot move a goal away from the tasks that name it.
+"""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -47,3 +52,11 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+    def clean(self) -> None:
+        """Refuse a user whose goal this cannot be: the goal's tasks belong to another user."""
+        super().clean()
+        if self._state.adding or self.user_id is None:
+            return
+        if self.tasks.exclude(user_id=self.user_id).exists():
+            raise ValidationError({"user": ["This goal has tasks of another user."]})

@@ -17,14 +17,19 @@ from goals import selectors
 from goals.models import Goal, GoalStatus
 
 
-def _apply_status(goal: Goal, status: str) -> None:
-    """``completed`` stamps ``completed_at`` (once); any other status clears it."""
-    if status == GoalStatus.COMPLETED:
-        if goal.status != GoalStatus.COMPLETED or goal.completed_at is None:
+def goal_stamp_status(*, goal: Goal, previous: str | None) -> None:
+    """Stamp ``goal.status``, which was ``previous``: ``completed`` sets ``completed_at``
+    (once), any other status clears it."""
+    if goal.status == GoalStatus.COMPLETED:
+        if previous != GoalStatus.COMPLETED or goal.completed_at is None:
             goal.completed_at = timezone.now()
     else:
         goal.completed_at = None
-    goal.status = status
+
+
+def _apply_status(goal: Goal, status: str) -> None:
+    previous, goal.status = goal.status, status
+    goal_stamp_status(goal=goal, previous=previous)
 
 
 @contextmanager

@@ -1,5 +1,8 @@
 """Writes of tasks: creation, the status machine, deletion. Every write fires TASK_COMPLETED.
 
+The rules (the goal's owner, the allowed transitions) are the model's (``tasks.models``);
+``Task.clean()`` applies them to the admin and any ``full_clean()`` caller.
+
 A change is made to a task loaded once, under a row lock, inside ``task_locked``, so
 concurrent transitions cannot interleave and the row is not read twice.
 """
@@ -14,14 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from goals.models import Goal
 from tasks import selectors
-from tasks.models import TRANSITIONS, Task, TaskStatus
+from tasks.models import NOT_A_GOAL_OF_THIS_USER, Task, TaskStatus, check_transition, is_goal_of
 
 
 def _check_goal(*, user_id: int, goal_id: int | None) -> None:
-    if goal_id is not None and not Goal.objects.filter(pk=goal_id, user_id=user_id).exists():
-        raise ValidationError({"goal_id": ["Not a goal of this user."]})
+    if goal_id is not None and not is_goal_of(user_id=user_id, goal_id=goal_id):
+        raise ValidationError({"goal_id": [NOT_A_GOAL_OF_THIS_USER]})
 
 
 def task_create(*, user_id: int, **fields: Any) -> Task:
@@ -29,19 +31,26 @@ def task_create(*, user_id: int, **fields: Any) -> Task:
     return Task.objects.create(user_id=user_id, status=TaskStatus.PENDING, **fields)
 
 
+def task_stamp_transition(*, task: Task, previous: str) -> None:
+    """Stamp what the move from ``previous`` to ``task.status`` implies: ``running`` sets
+    ``started_at``, ``completed`` sets ``completed_at``, a retry (failed -> pending) counts
+    an attempt. The move itself is checked by ``check_transition``."""
+    if task.status == previous:
+        return
+    if task.status == TaskStatus.RUNNING:
+        task.started_at = timezone.now()
+    elif task.status == TaskStatus.COMPLETED:
+        task.completed_at = timezone.now()
+    elif previous == TaskStatus.FAILED and task.status == TaskStatus.PENDING:
+        task.attempts += 1
+
+
 def _transition(task: Task, status: str) -> None:
     """Move ``task`` to ``status`` along TRANSITIONS, stamping times and counting retries."""
-    if status == task.status:
-        return
-    if status not in TRANSITIONS[task.status]:
-        raise ValidationError({"status": [f"Cannot change a task from {task.status} to {status}."]})
-    if status == TaskStatus.RUNNING:
-        task.started_at = timezone.now()
-    elif status == TaskStatus.COMPLETED:
-        task.completed_at = timezone.now()
-    elif task.status == TaskStatus.FAILED and status == TaskStatus.PENDING:
-        task.attempts += 1
+    previous = task.status
+    check_transition(previous, status)
     task.status = status
+    task_stamp_transition(task=task, previous=previous)
 
 
 @contextmanager

@@ -19,10 +19,12 @@ from knox.models import AuthToken
 from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 
+from aipal.accounts.tokens import issue
 from aipal.cache import client as cache_client
 from aipal.cache import epoch, recovery
 from aipal.cache.keys import app_key_pattern
 from tests.factories import UserFactory
+from tests.wsgi_client import WSGIClient
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -185,3 +187,15 @@ def staff_api(staff_user) -> CommittingAPIClient:
 @pytest.fixture
 def anon_api() -> CommittingAPIClient:
     return CommittingAPIClient()
+
+
+@pytest.fixture
+def token(user) -> str:  # type: ignore[no-untyped-def]
+    """A new token of ``user``."""
+    return issue(user)[0]
+
+
+@pytest.fixture
+def wsgi(token) -> WSGIClient:
+    """Requests as ``user`` through the deployed WSGI stack (the fast path in front)."""
+    return WSGIClient(token=token)

@@ -1,6 +1,10 @@
-"""DRF's exception handler, plus the errors Django raises that must not be a 500.
+"""DRF's exception handler, plus Django's own error answers, all JSON.
 
 - Model-level validation errors are DRF's 400.
+- What Django refuses outside DRF answers JSON, never an HTML page: ``bad_request``
+  (``handler400``: a bad ``Host``, a body it cannot parse, too many fields; 413 for a
+  body too large), ``permission_denied`` (``handler403``), ``csrf_failure``
+  (``CSRF_FAILURE_VIEW``, DRF's wording) and ``not_found``.
 - A database that cannot be reached (refused or dropped connections) is a 503
   ``{"detail": ...}``: ``DatabaseOutageMiddleware`` answers it for any view (DRF lets
   the error through its handler), ``server_error`` for the middleware, logged once per
@@ -16,12 +20,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from aipal.api.limits import too_large
 
 log = logging.getLogger(__name__)
 _LOG_EVERY = 10.0
@@ -78,6 +91,34 @@ class DatabaseOutageMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         return unavailable() if database_outage(exception) else None
+
+
+# What a client is told for the errors Django answers 400 (the log keeps the details).
+_BAD_REQUESTS: tuple[tuple[type[Exception], str], ...] = (
+    (DisallowedHost, "Invalid Host header."),
+    (TooManyFieldsSent, "Too many fields in the request."),
+    (TooManyFilesSent, "Too many files in the request."),
+    (MultiPartParserError, "The request body could not be parsed."),
+)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """``handler400``: what Django refuses (``SuspiciousOperation``, ``BadRequest``, a body
+    it cannot parse) answers JSON; a body over the limit that got this far is a 413."""
+    if isinstance(exception, RequestDataTooBig):
+        return too_large().response()
+    detail = next((text for kind, text in _BAD_REQUESTS if isinstance(exception, kind)), "Bad request.")
+    return JsonResponse({"detail": detail}, status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """``handler403``: ``PermissionDenied`` raised outside DRF (the admin) answers like DRF."""
+    return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """``CSRF_FAILURE_VIEW``: a form post refused by the CSRF check, in DRF's words."""
+    return JsonResponse({"detail": f"CSRF Failed: {reason}"}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

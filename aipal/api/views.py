@@ -76,6 +76,18 @@ class UserScopedView(CachedResponseMixin, APIView):
     def target_user_id(self) -> int:
         return int(self.kwargs["user_id"])
 
+    def check_permissions(self, request: Request) -> None:
+        """Check the throttles first (DRF checks them after the permissions): a request on
+        another user's path, refused with a 403 after an authentication query, counts
+        against its caller like any other, so probing users' paths is not free."""
+        self.check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request: Request) -> None:
+        if not getattr(self, "_throttles_checked", False):  # once per request: each check charges
+            self._throttles_checked = True
+            super().check_throttles(request)
+
     def finalize_response(
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:

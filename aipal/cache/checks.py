@@ -1,11 +1,15 @@
-"""System checks: start-up fails when the invalidation table names an unknown model or field."""
+"""System checks: start-up fails when the invalidation table names an unknown model or field,
+or when a key prefix is not a plain word (set by other means than the environment, which
+``aipal.settings.base`` checks as it loads)."""
 
 from __future__ import annotations
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 
+from aipal.cache.conf import valid_key_prefix
 from aipal.cache.events import EVENT_TABLE, MODEL_RULES, CacheEvent
 from aipal.cache.keys import ALL_SPECS
 
@@ -45,4 +49,26 @@ def check_cache_rules(app_configs=None, **kwargs):  # type: ignore[no-untyped-de
             errors.append(
                 checks.Error(f"Cache rule {rule.model} names unknown key params {unknown}.", id="aipal_cache.E005")
             )
+    return errors
+
+
+def _key_prefixes() -> dict[str, object]:
+    """Every setting that names a key prefix of the app, by its name."""
+    found: dict[str, object] = {"AIPAL_CACHE['KEY_PREFIX']": settings.AIPAL_CACHE.get("KEY_PREFIX")}
+    if hasattr(settings, "CACHE_KEY_PREFIX"):
+        found["CACHE_KEY_PREFIX"] = settings.CACHE_KEY_PREFIX
+    if "KEY_PREFIX" in settings.CACHES.get("default", {}):
+        found["CACHES['default']['KEY_PREFIX']"] = settings.CACHES["default"]["KEY_PREFIX"]
+    return found
+
+
+@checks.register()
+def check_key_prefix(app_configs=None, **kwargs):  # type: ignore[no-untyped-def]
+    """Check that every key prefix is a plain word (see ``aipal.cache.conf.KEY_PREFIX_PATTERN``)."""
+    errors = []
+    for name, value in _key_prefixes().items():
+        try:
+            valid_key_prefix(value, name=name)
+        except ImproperlyConfigured as exc:
+            errors.append(checks.Error(str(exc), id="aipal_cache.E006"))
     return errors

@@ -1,15 +1,35 @@
-"""Cache settings, read lazily from ``settings.AIPAL_CACHE`` and reset when tests change them."""
+"""Cache settings, read lazily from ``settings.AIPAL_CACHE`` and reset when tests change them.
+
+NOTE: ``CACHE_KEY_PREFIX`` is a plain word (``KEY_PREFIX_PATTERN``): every SCAN pattern
+is ``<prefix>:...``, and a prefix holding ``:`` or a glob character could make one
+deployment's pattern match another's keys (``aipal:*`` would match ``aipal:staging``'s).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-__all__ = ["CacheSettings", "cache_settings"]
+__all__ = ["KEY_PREFIX_PATTERN", "CacheSettings", "cache_settings", "valid_key_prefix"]
+
+KEY_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def valid_key_prefix(value: object, *, name: str = "CACHE_KEY_PREFIX") -> str:
+    """Return ``value`` if it is a valid key prefix, else raise ImproperlyConfigured naming ``name``."""
+    if not isinstance(value, str) or not KEY_PREFIX_PATTERN.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must match {KEY_PREFIX_PATTERN.pattern} (letters, digits, '_' and '-'), got {value!r}: "
+            "the app's keys are '<prefix>:...', and ':' or a glob character in the prefix would let "
+            "another deployment's SCAN pattern reach them."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -39,7 +59,7 @@ def cache_settings() -> CacheSettings:
     return CacheSettings(
         enabled=bool(raw["ENABLED"]),
         default_ttl=int(raw["DEFAULT_TTL"]),
-        key_prefix=str(raw["KEY_PREFIX"]),
+        key_prefix=valid_key_prefix(raw["KEY_PREFIX"], name="AIPAL_CACHE['KEY_PREFIX']"),
         backend_label=str(raw["BACKEND_LABEL"]),
         embedded=bool(raw.get("EMBEDDED", False)),
         breaker_fail_max=int(raw["BREAKER_FAIL_MAX"]),

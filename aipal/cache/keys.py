@@ -16,6 +16,7 @@ release never serves bytes cached by the previous one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,9 +48,11 @@ __all__ = [
     "KeySpec",
     "app_key_pattern",
     "generation_hash",
+    "throttle_key",
     "token_record",
     "user_base",
     "user_key_pattern",
+    "user_throttle_key",
 ]
 
 # v2: entries hold their ETag and may be compressed with encoding's preset dictionary.
@@ -58,6 +61,7 @@ SCHEMA_VERSION = "v2"
 USER_GENERATION = "*user"
 GENERATION_HASH = "gen"
 
+_SCOPE = re.compile(r"^[a-z]{1,16}$")
 _VARIANT_VALUE = re.compile(r"^[A-Za-z0-9_.:+~\-]{1,64}$")
 _MAX_ID = 2**63 - 1
 
@@ -129,6 +133,22 @@ def _encoded(params: tuple[tuple[str, type, object], ...]) -> str:
 def user_base(run_id: str, user_id: int) -> str:
     """Return the part every key of one user starts with (its hash tag included)."""
     return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{run_id}:{{u:{_valid_id(user_id)}}}"
+
+
+def user_throttle_key(user_id: int) -> str:
+    """Return the key of one user's request throttle: under the user's hash tag, so the fast
+    path's call charges it, and outside every server lifetime (``user_base``), since a
+    count of requests does not go stale."""
+    return f"{cache_settings().key_prefix}:throttle:user:{{u:{_valid_id(user_id)}}}"
+
+
+def throttle_key(scope: str, ident: str) -> str:
+    """Return the key of a throttle counting by ``ident`` (an IP address, a username and
+    an IP address): hashed, so no client-chosen text reaches a key."""
+    if not _SCOPE.match(scope):
+        raise ValueError(f"a throttle scope is a lowercase word, got {scope!r}")
+    digest = hashlib.blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return f"{cache_settings().key_prefix}:throttle:{scope}:{digest}"
 
 
 def user_key_pattern(user_id: int) -> str:

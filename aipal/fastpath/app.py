@@ -2,8 +2,10 @@
 
 A request it recognises, a JSON GET of a cached route under ``/api/users/<id>/`` with
 ``Authorization: Token ...``, costs one Redis call (``client.serve``, one Lua script)
-that checks the token's record (owner, active, not expired, not revoked), and reads the
-entry under the generations it must match. A hit is answered with the stored bytes, or
+that checks the token's record (owner, active, not expired, not revoked), charges the
+user's throttle (``THROTTLE_USER``; a throttled request goes on to DRF, which answers
+the 429 with the verdict given here), and reads the entry under the generations it must
+match. A hit is answered with the stored bytes, or
 304 when ``If-None-Match`` names its ETag, with the headers the full stack would send
 (``envelope``), and counted in the request metrics (``metrics``). No SQL, no middleware
 stack, no DRF: that is the whole point.
@@ -34,6 +36,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from aipal.accounts.tokens import FASTPATH_IDENTITY, FASTPATH_STAMP, FASTPATH_USER, record_key
+from aipal.api.limits import refusal
+from aipal.api.throttling import THROTTLE_VERDICT, configured_rate
 from aipal.api.views import CACHED_VARY
 from aipal.cache import background, client, encoding, recovery, stats
 from aipal.cache.aside import FASTPATH_PRIOR, CachedRead, CacheStatus, PriorRead, Served, load_and_fill
@@ -97,6 +101,8 @@ class FastPath:
         token, query_string = auth[6:], environ.get("QUERY_STRING", "")
         if not token or " " in token or not token.isascii() or "format" in query_string:
             return None  # DRF answers malformed headers, and ?format= picks the renderer
+        if refusal(environ) is not None:
+            return None  # the stack answers 411, 413 or 400 (a body, too many query fields)
         matched = self.routes().match(path[1:])
         if matched is None or not cache_settings().enabled:
             return None
@@ -110,10 +116,15 @@ class FastPath:
         background.ensure_started()
         if not recovery.clean():  # the view replays the outbox first (so does the maintenance thread)
             return self._passed_on("not_ready")
+        throttle = configured_rate("user")
         try:
-            found = client.serve(read.key, record_key(read.key.user_id, token), int(time.time() * 1000))
+            found = client.serve(read.key, record_key(read.key.user_id, token), int(time.time() * 1000), throttle)
         except client.CacheUnavailable:
             return self._passed_on("unavailable")
+        if found.outcome == client.ServeResult.THROTTLED:  # DRF answers the 429, with the verdict given here
+            environ[FASTPATH_IDENTITY] = (read.key.user_id, found.staff)
+            environ[THROTTLE_VERDICT] = found.wait_s
+            return self._passed_on("throttled")
         if found.outcome == client.ServeResult.UNKNOWN_TOKEN:
             environ[FASTPATH_STAMP] = found.stamp
             environ[FASTPATH_USER] = read.key.user_id
@@ -124,6 +135,7 @@ class FastPath:
                 return self._respond(environ, route, envelope, read, served, started)
             environ[FASTPATH_IDENTITY] = (read.key.user_id, found.staff)
             environ[FASTPATH_PRIOR] = prior
+            environ[THROTTLE_VERDICT] = 0  # charged by the call above
             return self._passed_on("miss")
         if found.outcome != client.ServeResult.HIT:
             return self._passed_on("refused_token")

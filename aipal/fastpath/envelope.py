@@ -33,6 +33,7 @@ KNOWN_MIDDLEWARE = {
     "aipal.cache.middleware.InvalidationBatchMiddleware": "nothing: a GET writes nothing",
     "aipal.api.exceptions.DatabaseOutageMiddleware": "nothing: no view runs",
     "django.middleware.security.SecurityMiddleware": "SSL redirect (not answered here) and headers",
+    "aipal.api.limits.RequestLimitsMiddleware": "411, 413 or 400 (not answered here: FastPath checks first)",
     "django.contrib.sessions.middleware.SessionMiddleware": "nothing: the session is not touched",
     _COMMON: "Host check, disallowed user agents (not answered here), Content-Length",
     "django.middleware.csrf.CsrfViewMiddleware": "nothing for a GET",

@@ -14,17 +14,45 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
+from aipal.cache.conf import valid_key_prefix
 from aipal.cache.epoch import on_connect
+from aipal.settings.https import HSTS_SECONDS, trusted_origins
+from aipal.settings.rates import parse_rate
 from aipal.settings.redis_target import resolve_redis_target
+from aipal.settings.refusals import DEV_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
+# Unset or empty: the development key, which no process accepts with DEBUG off, whatever
+# the settings module (aipal.settings.refusals, checked at django.setup()).
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or DEV_SECRET_KEY
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+# --- HTTPS ------------------------------------------------------------------------
+# DJANGO_HTTPS=true: the app is served over HTTPS only, behind a proxy that terminates TLS
+# and sets X-Forwarded-Proto (overwriting any the client sent). Plain-HTTP requests are
+# redirected, except the probes a load balancer or Prometheus send inside the network.
+_https = env.bool("DJANGO_HTTPS", default=False)
+if _https:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/?$", r"^api/system/cache-health/?$", r"^metrics/?$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # A year, for the host and its subdomains, and eligible for browsers' preload lists
+    # (which takes a submission at hstspreload.org): a browser that saw it uses HTTPS only.
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# Origins a form may be posted from besides the page's own: the allowed hosts over HTTPS,
+# unless DJANGO_CSRF_TRUSTED_ORIGINS lists them (full origins, e.g. https://admin.example.com).
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]) or (
+    trusted_origins(ALLOWED_HOSTS) if _https else []
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 411, 413 or 400 for a body or query string it refuses, before anything reads them.
+    "aipal.api.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -61,6 +91,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "aipal.urls"
+# A form post refused by the CSRF check answers JSON, like every other error.
+CSRF_FAILURE_VIEW = "aipal.api.exceptions.csrf_failure"
 WSGI_APPLICATION = "aipal.wsgi.application"
 APPEND_SLASH = False
 
@@ -80,7 +112,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    # An empty DATABASE_URL counts as unset (production settings refuse both).
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("DJANGO_ATOMIC_REQUESTS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -109,7 +142,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 REDIS_TARGET = resolve_redis_target(env.str("REDIS_URL", default=""))
 REDIS_URL = REDIS_TARGET.url
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=5.0)
-CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="aipal")
+# A plain word: SCAN patterns are "<prefix>:*" (aipal.cache.conf).
+CACHE_KEY_PREFIX = valid_key_prefix(env.str("CACHE_KEY_PREFIX", default="aipal"))
 
 CACHES = {
     "default": {
@@ -161,6 +195,28 @@ AIPAL_CACHE = {
     "COMPRESS_MIN_BYTES": env.int("CACHE_COMPRESS_MIN_BYTES", default=128),
 }
 
+
+# --- Throttles ------------------------------------------------------------------
+def _throttle_rate(variable: str, default: str) -> str | None:
+    """The rate of ``variable`` as written (None: ``off``), refused at start when unreadable."""
+    text = env.str(variable, default=default)
+    try:
+        return None if parse_rate(text) is None else text
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{variable}: {exc}") from exc
+
+
+THROTTLE_RATES = {
+    "user": _throttle_rate("THROTTLE_USER", "1000/min"),
+    "anon": _throttle_rate("THROTTLE_ANON", "100/min"),
+    "login": _throttle_rate("THROTTLE_LOGIN", "10/min"),
+}
+# How many proxies in front of the app append to X-Forwarded-For (nginx in docker-compose: 1).
+# 0 trusts no X-Forwarded-For: the client's address is REMOTE_ADDR.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"DJANGO_NUM_PROXIES must be 0 or more, got {NUM_PROXIES}.")
+
 # --- REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -177,6 +233,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aipal.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Counted in Redis, shared by every worker and server; failing open (aipal.api.throttling).
+    "DEFAULT_THROTTLE_CLASSES": ["aipal.api.throttling.UserThrottle", "aipal.api.throttling.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 # Tokens (django-rest-knox): one per login, stored as a hash, expiring TOKEN_TTL_HOURS after
@@ -201,13 +261,16 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# A request body over this answers 413 (aipal.api.limits), whatever its content type.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A client's error (a bad Host, a malformed body: 4xx) is one line, without a traceback.
+    "filters": {"client_errors": {"()": "aipal.api.logfilters.ClientErrorWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"aipal.cache": {"level": env.str("CACHE_LOG_LEVEL", default="INFO")}},
 }

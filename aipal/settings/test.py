@@ -14,7 +14,8 @@ from aipal.settings.redis_target import embedded_target
 
 REAL_BACKENDS = os.environ.get("AIPAL_TEST_BACKENDS", "fake") == "real"
 
-SECRET_KEY = "test-only-secret-key"  # noqa: S105
+# DEBUG is off, so the key must pass aipal.settings.refusals: 50+ characters.
+SECRET_KEY = "test-only-secret-key-long-enough-for-the-debug-off-check"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK}

@@ -210,7 +210,9 @@ def _measure_one(session: _Session, target: Target, workload: str, round_: int, 
         warmed = warm(server.port, users, target.token)
         print(f"  warmed {target.name}: {warmed}", flush=True)
         if target.name == "cache-on" and round_ == 1:
-            memory["after warming (one user's nine hit-only entries)"] = user_memory(client, users[0].id)
+            memory["after warming (one user's nine hit-only entries)"] = user_memory(
+                client, users[0].id, prefix=KEY_PREFIX
+            )
     result = measure(
         target=target.name,
         workload=workload,
@@ -233,9 +235,13 @@ def _measure_one(session: _Session, target: Target, workload: str, round_: int, 
     )
     if target.name == "cache-on" and workload == "mix" and round_ == 1:
         ranked = sorted(result.users.items(), key=lambda item: -item[1])
-        memory[f"after the mix, the busiest user ({ranked[0][1]} requests)"] = user_memory(client, int(ranked[0][0]))
+        memory[f"after the mix, the busiest user ({ranked[0][1]} requests)"] = user_memory(
+            client, int(ranked[0][0]), prefix=KEY_PREFIX
+        )
         median = ranked[len(ranked) // 2]
-        memory[f"after the mix, the median active user ({median[1]} requests)"] = user_memory(client, int(median[0]))
+        memory[f"after the mix, the median active user ({median[1]} requests)"] = user_memory(
+            client, int(median[0]), prefix=KEY_PREFIX
+        )
     return result
 
 

@@ -5,7 +5,7 @@
   since a pipeline or a script arrives in one read; ``keyspace_hits``/``misses``).
 - PostgreSQL: ``pg_stat_statements`` calls, all of them and without transaction control
   (BEGIN, COMMIT...), read before and after.
-- Memory: ``MEMORY USAGE`` of every key of one user (SCAN on the user's hash tag).
+- Memory: ``MEMORY USAGE`` of every key of one user (SCAN on the prefix and the user's hash tag).
 """
 
 from __future__ import annotations
@@ -73,10 +73,10 @@ class PostgresCounters:
         }
 
 
-def user_memory(client: redis.Redis, user_id: int) -> dict[str, int]:
-    """Bytes of every key of one user (``MEMORY USAGE``), by the key's family."""
+def user_memory(client: redis.Redis, user_id: int, *, prefix: str) -> dict[str, int]:
+    """Bytes of every key of one user under ``prefix`` (``MEMORY USAGE``), by the key's family."""
     families: dict[str, int] = {}
-    for key in client.scan_iter(match=f"*{{u:{user_id}}}*", count=1000):
+    for key in client.scan_iter(match=f"{prefix}:*:{{u:{user_id}}}:*", count=1000):
         family = key.decode().rsplit("}:", 1)[-1].split("?")[0]
         family = "goals:<id>" if family.startswith("goals:") and family != "goals:list" else family
         family = "tasks:<id>" if family.startswith("tasks:") and family != "tasks:list" else family

@@ -1,8 +1,17 @@
-"""Keys: one place builds them, ids are validated first, users never collide."""
+"""Keys: one place builds them, ids are validated first, users never collide; the prefix
+is a plain word and every SCAN pattern is anchored on it and ``:``."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from aipal.cache.conf import cache_settings
+from aipal.cache import client
+from aipal.cache.checks import check_key_prefix
+from aipal.cache.conf import cache_settings, valid_key_prefix
 from aipal.cache.events import EVENT_TABLE, CacheEvent, generation_fields
 from aipal.cache.keys import (
     ALL_SPECS,
@@ -70,3 +79,75 @@ def test_event_table_bumps_user_generation_only_for_user_updated():
 def test_task_completed_reaches_its_goal_and_lists():
     fields = generation_fields(CacheEvent.TASK_COMPLETED, {"task": [7], "goal": [3, 4]})
     assert fields == {"TASK_DETAIL:7", "TASK_LIST", "GOAL_DETAIL:3", "GOAL_DETAIL:4", "GOAL_LIST", "DASHBOARD"}
+
+
+# --- the key prefix ----------------------------------------------------------------
+
+BAD_PREFIXES = ["", "aipal:staging", "aipal*", "ai?pal", "[ab]", "a\\b", "a b", "aipal\n", "é", "a.b", "a{b}", None, 7]
+
+
+@pytest.mark.parametrize("prefix", ["aipal", "AIPAL_2", "ai-pal", "x"])
+def test_a_plain_word_is_a_valid_prefix(prefix):
+    assert valid_key_prefix(prefix) == prefix
+
+
+@pytest.mark.parametrize("prefix", BAD_PREFIXES)
+def test_anything_else_is_refused_naming_the_setting(prefix):
+    with pytest.raises(ImproperlyConfigured, match=r"^CACHE_KEY_PREFIX must match \^\[A-Za-z0-9_-\]\+\$"):
+        valid_key_prefix(prefix)
+
+
+def test_settings_refuse_a_bad_prefix_as_they_load(tmp_path):
+    """``aipal.settings.base`` checks CACHE_KEY_PREFIX where it reads it, whatever module imports it."""
+    env = {
+        **os.environ,
+        "CACHE_KEY_PREFIX": "aipal:staging",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "DJANGO_DEBUG": "true",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    loaded = subprocess.run(  # noqa: S603  (the interpreter running the tests, fixed arguments)
+        [sys.executable, "-c", "import aipal.settings.base"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert loaded.returncode != 0
+    assert "ImproperlyConfigured: CACHE_KEY_PREFIX must match" in loaded.stderr
+
+
+@pytest.mark.parametrize("setting", ["AIPAL_CACHE", "CACHE_KEY_PREFIX", "CACHES"])
+def test_the_system_check_reports_a_bad_prefix_set_otherwise(settings, setting):
+    assert check_key_prefix() == []
+    if setting == "AIPAL_CACHE":
+        settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "KEY_PREFIX": "aipal:staging"}
+        name = "AIPAL_CACHE['KEY_PREFIX']"
+    elif setting == "CACHES":
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": "aipal:staging"}}
+        name = "CACHES['default']['KEY_PREFIX']"
+    else:
+        settings.CACHE_KEY_PREFIX = "aipal:staging"
+        name = "CACHE_KEY_PREFIX"
+    errors = check_key_prefix()
+    assert [error.id for error in errors] == ["aipal_cache.E006"]
+    assert errors[0].msg.startswith(f"{name} must match")
+
+
+def test_no_key_is_built_under_a_bad_prefix(settings):
+    settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "KEY_PREFIX": "aipal:staging"}
+    with pytest.raises(ImproperlyConfigured, match="KEY_PREFIX"):
+        GOAL_LIST.key(user_id=1).names("r1")
+    with pytest.raises(ImproperlyConfigured):
+        app_key_pattern()
+
+
+def test_patterns_are_anchored_on_the_prefix_and_a_colon():
+    prefix = cache_settings().key_prefix
+    assert app_key_pattern() == f"{prefix}:*"
+    assert user_key_pattern(7) == f"{prefix}:*:{{u:7}}:*"
+
+
+@pytest.mark.parametrize("pattern", ["*", "*{u:1}*", "<prefix>*", "<prefix>-other:*", "x<prefix>:*"])
+def test_scan_refuses_a_pattern_not_anchored_on_the_prefix(pattern):
+    pattern = pattern.replace("<prefix>", cache_settings().key_prefix)
+    with pytest.raises(ValueError, match="must start with"):
+        client.scan_keys(pattern)
+    with pytest.raises(ValueError, match="must start with"):
+        client.scan_delete(pattern)

@@ -82,6 +82,39 @@ def test_flush_all_leaves_keys_without_the_app_prefix(api, user, settings):
     assert api.get(f"/api/users/{user.id}/goals")["X-Cache"] == "MISS"
 
 
+def foreign_keys(prefix: str, user_id: int) -> tuple[str, ...]:
+    """Keys of other deployments whose prefix starts like ours, one shaped like our keys."""
+    tag = uuid.uuid4().hex  # the Redis may be shared: touch no name anyone else could use
+    return (
+        f"{prefix}-other:{tag}",
+        f"{prefix}other:{tag}",
+        f"{prefix}-other:{keys.SCHEMA_VERSION}:{tag}:{{u:{user_id}}}:goals:list",
+        f"{prefix}_2:{keys.SCHEMA_VERSION}:{tag}:{{u:{user_id}}}:gen",
+    )
+
+
+# Both phases: on fakeredis, and on the real Redis, whose glob matching is the one that counts.
+BOTH_PHASES = ["fakeredis", pytest.param("redis", marks=pytest.mark.integration)]
+
+
+@pytest.mark.parametrize("backend", BOTH_PHASES)
+@pytest.mark.parametrize("scope", [("--all",), ("--user", "{user}")])
+def test_flush_spares_another_deployments_keys(api, user, settings, backend, scope):
+    """``<prefix>:*`` never matches ``<prefix>-other:*``: the prefix is a plain word and every
+    SCAN pattern is anchored on it and ``:``."""
+    assert api.get(f"/api/users/{user.id}/goals")["X-Cache"] == "MISS"
+    assert user_keys(user.id)
+    foreign = foreign_keys(settings.CACHE_KEY_PREFIX, user.id)
+    client.guarded(lambda r: r.mset(dict.fromkeys(foreign, "1")))
+    try:
+        run("cache_flush", *(arg.format(user=user.id) for arg in scope))
+        assert user_keys(user.id) == []
+        assert client.guarded(lambda r: r.exists(*foreign)) == len(foreign)
+    finally:
+        client.guarded(lambda r: r.delete(*foreign))
+    assert api.get(f"/api/users/{user.id}/goals")["X-Cache"] == "MISS"
+
+
 def test_warm_makes_the_next_reads_hits(api, user):
     goal = goal_create(user_id=user.id, description="Run a marathon")
     task = task_create(user_id=user.id, title="Buy shoes", goal_id=goal.pk)

@@ -1,4 +1,5 @@
-"""seed_demo: demo accounts with data, idempotent, deterministic, tokens printed."""
+"""seed_demo: demo accounts with data, idempotent, deterministic, tokens printed; refused
+with DEBUG off unless forced."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from knox.models import AuthToken
 
 from ari.models import ARISnapshot
+from cachehealth.demo import DemoRefused, seed_demo
 from goals.models import Goal
 from tasks.models import Task
 
@@ -25,6 +28,40 @@ def seed(*args: str) -> str:
 
 def counts() -> tuple[int, ...]:
     return (User.objects.count(), ARISnapshot.objects.count(), Goal.objects.count(), Task.objects.count())
+
+
+@pytest.fixture(autouse=True)
+def debug_on(settings):
+    """Seed as ``make run`` does (aipal.settings.local: DEBUG on); refusal tests turn it off."""
+    settings.DEBUG = True
+
+
+@pytest.mark.parametrize("args", [(), ("--if-empty",), ("--seed", "7")])
+def test_refused_with_debug_off(settings, args):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match=r"DEBUG is off.*well-known passwords.*--force"):
+        seed(*args)
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_refused_with_debug_off_even_when_if_empty_would_skip(settings, user):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        seed("--if-empty")
+
+
+def test_the_service_refuses_too(settings):
+    settings.DEBUG = False
+    with pytest.raises(DemoRefused):
+        seed_demo()
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_force_seeds_with_debug_off(settings):
+    settings.DEBUG = False
+    output = seed("--force")
+    assert "Seeded 4 new accounts" in output
+    assert User.objects.filter(username="admin", is_superuser=True).exists()
 
 
 def test_seed_creates_accounts_and_data():

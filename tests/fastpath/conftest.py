@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aipal.accounts.tokens import issue
 from tests.api.factories import GoalFactory, TaskFactory
 from tests.factories import SnapshotFactory
-from tests.wsgi_client import WSGIClient
 
 
 @pytest.fixture
@@ -16,16 +14,6 @@ def data(user):  # type: ignore[no-untyped-def]
     task = TaskFactory(user=user, goal=goal)
     SnapshotFactory.create_batch(3, user=user)
     return {"goal": goal, "task": task}
-
-
-@pytest.fixture
-def token(user) -> str:  # type: ignore[no-untyped-def]
-    return issue(user)[0]
-
-
-@pytest.fixture
-def wsgi(token) -> WSGIClient:
-    return WSGIClient(token=token)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from aipal.accounts import tokens
 from aipal.accounts.tokens import issue
-from aipal.cache import client
+from aipal.cache import client, keys
 from aipal.fastpath import app
 from tests.wsgi_client import WSGIClient, answered_by_fast_path, fast_path_count
 
@@ -186,7 +186,8 @@ def test_another_users_path_is_403_and_leaves_no_record_there(wsgi, user, other_
     warm(WSGIClient(token=other_token), url)
     for _ in range(2):
         assert wsgi.get(url).status == 403
-    records = {key.decode() for key in client.scan_keys(f"*{{u:{other_user.id}}}:auth*")}
+    pattern = keys.user_key_pattern(other_user.id).removesuffix("*") + "auth*"
+    records = {key.decode() for key in client.scan_keys(pattern)}
     assert records == {tokens.record_key(other_user.id, other_token).names(client.server_run_id()).entry}
 
 

@@ -22,22 +22,25 @@ from aipal.accounts.api.serializers import (
     UserCreateSerializer,
 )
 from aipal.api.parsers import JSONParser
+from aipal.api.throttling import AnonThrottle, LoginThrottle
 from aipal.api.views import UserScopedView
 from aipal.timefmt import iso
 
 
 class TokenView(APIView):
     """``POST {"username", "password"}`` -> ``{"token", "expires_at"}``: a new token per login; 400 on bad
-    credentials."""
+    credentials, 429 after too many failed logins of that username from that IP."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, LoginThrottle]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(request=LoginSerializer, responses=TokenSerializer)
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        LoginThrottle().succeeded(request, request.data["username"])
         token, expires_at = tokens.issue(serializer.validated_data["user"])
         return Response({"token": token, "expires_at": iso(expires_at)})
 

@@ -2,7 +2,8 @@
 
 ``guard`` holds the error policy (circuit breaker, failure counting, the server
 lifetime check), ``scripts`` the reads, fills and generation bumps of the request
-path, ``server`` the calls of health checks and commands.
+path, ``throttle`` the shared throttle counts, ``server`` the calls of health checks and
+commands; ``lua`` loads the scripts of ``aipal/cache/lua``.
 """
 
 from aipal.cache.client.guard import (

@@ -11,17 +11,17 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
 from redis import Redis
-from redis.commands.core import Script
 
 from aipal.cache import encoding
 from aipal.cache.client import direct
 from aipal.cache.client.guard import guarded, outside_breaker, server_run_id
+from aipal.cache.client.lua import lua_script
+from aipal.cache.client.throttle import Rate
 from aipal.cache.conf import cache_settings
-from aipal.cache.keys import CacheKey, generation_hash
+from aipal.cache.keys import CacheKey, generation_hash, user_throttle_key
 
 __all__ = [
     "GENERATION_TTL_SECONDS",
@@ -38,18 +38,11 @@ __all__ = [
 
 # A generation hash outlives every entry stamped from it (longest TTL is 1800 s).
 GENERATION_TTL_SECONDS = 7200
-_LUA = Path(__file__).resolve().parent.parent / "lua"
-
-
-def lua_script(name: str) -> Script:
-    """Load ``aipal/cache/lua/<name>.lua`` as a redis-py Script (EVALSHA, loaded on demand)."""
-    return Script(None, (_LUA / f"{name}.lua").read_bytes())
-
 
 _READ = lua_script("read")
 _FILL = lua_script("fill")
 _RELEASE = lua_script("release")
-_SERVE = lua_script("serve")
+_SERVE = lua_script("serve", include=("gcra",))
 
 
 @dataclass(frozen=True)
@@ -64,12 +57,15 @@ class ReadResult:
 class ServeResult:
     """What the fast path's call found: ``HIT`` (etag and stored payload), ``MISS`` (the
     token is valid, the entry is not: ``read`` is what ``read()`` would have answered,
-    under ``token``, and ``staff`` the owner's flag), ``REFUSED`` (the token expired or its
-    user is inactive) or ``UNKNOWN_TOKEN`` (no valid record: ``stamp`` is what to fill it
-    with)."""
+    under ``token``, and ``staff`` the owner's flag), ``THROTTLED`` (the token is valid, the
+    user's throttle refused the request for ``wait_s``; ``staff`` as for a miss),
+    ``REFUSED`` (the token expired or its user is inactive) or ``UNKNOWN_TOKEN`` (no valid
+    record: ``stamp`` is what to fill it with). A hit or a miss was charged to the user's
+    throttle; the others were not."""
 
     HIT: ClassVar[int] = 1
     MISS: ClassVar[int] = 2
+    THROTTLED: ClassVar[int] = 3
     REFUSED: ClassVar[int] = -1
     UNKNOWN_TOKEN: ClassVar[int] = 0
 
@@ -80,6 +76,7 @@ class ServeResult:
     read: ReadResult | None = None
     token: str = ""
     staff: bool = False
+    wait_s: float = 0.0
 
 
 def new_token() -> str:
@@ -112,14 +109,18 @@ def fill(key: CacheKey, stamp: str, value: bytes, ttl_ms: int, token: str = "") 
     return bool(int(guarded(lambda r: _FILL(keys, args, client=r), run_id=run_id)))
 
 
-def serve(entry: CacheKey, token_record: CacheKey, now_ms: int) -> ServeResult:
-    """Check a token's record and read ``entry`` in one round trip (both keys of one user)."""
+def serve(entry: CacheKey, token_record: CacheKey, now_ms: int, throttle: Rate | None = None) -> ServeResult:
+    """Check a token's record, charge its user's ``throttle`` and read ``entry``, in one round
+    trip (all keys of one user)."""
     run_id = server_run_id()
     names = entry.names(run_id)
     token = new_token()
-    keys = (token_record.names(run_id).entry, names.generations, names.entry, names.fill_lock)
+    throttle_key = user_throttle_key(entry.user_id)
+    keys = (token_record.names(run_id).entry, names.generations, names.entry, names.fill_lock, throttle_key)
     fill_lock_ms = cache_settings().fill_lock_ms
+    interval, period = (throttle.interval_ms, throttle.period_ms) if throttle else (0, 0)
     args = (now_ms, entry.user_id, entry.generation_fields[1], token, GENERATION_TTL_SECONDS, fill_lock_ms)
+    args += (interval, period)
     reply = guarded(lambda r: direct.evalsha(r, _SERVE, keys, args), run_id=run_id)
     outcome = int(reply[0])
     if outcome == ServeResult.HIT:
@@ -130,6 +131,8 @@ def serve(entry: CacheKey, token_record: CacheKey, now_ms: int) -> ServeResult:
         return ServeResult(outcome, read=read, token=token, staff=bool(int(reply[3])))
     if outcome == ServeResult.UNKNOWN_TOKEN:
         return ServeResult(outcome, stamp=reply[1].decode())
+    if outcome == ServeResult.THROTTLED:
+        return ServeResult(outcome, wait_s=int(reply[1]) / 1000, staff=bool(int(reply[2])))
     return ServeResult(outcome)
 
 

@@ -1,4 +1,9 @@
-"""Server-level calls for health checks and operators' commands (never on the hit path)."""
+"""Server-level calls for health checks and operators' commands (never on the hit path).
+
+NOTE: the Redis may be shared with other deployments, so SCAN takes only patterns
+anchored on this app's prefix and ``:`` (``keys.app_key_pattern``, ``keys.user_key_pattern``):
+``aipal:*`` never reaches ``aipal-other:*`` keys, ``aipal*`` would.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from aipal.cache.client.guard import guarded, redis_client
+from aipal.cache.conf import cache_settings
 
 
 def ping() -> float:
@@ -43,18 +49,30 @@ def probe(timeout_s: float = 0.25) -> float | None:
     return (time.perf_counter() - started) * 1000
 
 
+def _anchored(pattern: str) -> str:
+    """Return ``pattern`` when it starts with this app's prefix and ``:``, else raise ValueError."""
+    anchor = f"{cache_settings().key_prefix}:"
+    if not pattern.startswith(anchor):
+        raise ValueError(f"a SCAN pattern must start with {anchor!r} (this app's keys only), got {pattern!r}")
+    return pattern
+
+
 def scan_keys(pattern: str, count: int = 500) -> Iterator[bytes]:
-    """Yield keys matching ``pattern`` with SCAN (never KEYS); off the request path only."""
-    yield from guarded(lambda r: list(r.scan_iter(match=pattern, count=count)))
+    """Return the keys matching ``pattern`` (anchored on the prefix), read with SCAN, never
+    KEYS; off the request path only."""
+    match = _anchored(pattern)
+    return iter(guarded(lambda r: list(r.scan_iter(match=match, count=count))))
 
 
 def scan_delete(pattern: str, batch: int = 500) -> int:
-    """Delete every key matching ``pattern`` in batches; return how many were deleted."""
+    """Delete every key matching ``pattern`` (anchored on the prefix) in batches; return how
+    many were deleted."""
+    match = _anchored(pattern)
 
     def op(r: Redis) -> int:
         deleted = 0
         chunk: list[bytes] = []
-        for key in r.scan_iter(match=pattern, count=batch):
+        for key in r.scan_iter(match=match, count=batch):
             chunk.append(key)
             if len(chunk) >= batch:
                 deleted += r.unlink(*chunk)

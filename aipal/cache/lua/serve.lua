@@ -1,13 +1,15 @@
--- The WSGI fast path's one call: check a token's record, then read the entry it asks for.
--- KEYS: token record, generation hash, entry, the entry's fill lock (all under the path
--- user's hash tag).
+-- The WSGI fast path's one call: check a token's record, charge the user's throttle, then
+-- read the entry it asks for (gcra.lua is prepended).
+-- KEYS: token record, generation hash, entry, the entry's fill lock, the user's throttle
+-- (all under the path user's hash tag).
 -- ARGV: now ms, user id, the entry's data-set generation field, fresh token, generation
--- ttl s, lock ms.
+-- ttl s, lock ms, the throttle's emission interval ms and period ms (0: no throttle).
 -- Returns {1, entry} for a hit (the caller splits "<stamp>\n<etag>\n<payload>");
 -- {2, stamp, locked, staff} when the token is valid but the entry is not (missing or
 -- stale): the stamp to fill it with and whether the fresh token now holds its fill lock,
--- as read.lua answers, and the token owner's staff flag; {-1} for a token that expired or
--- whose user is inactive; {0, stamp} when the token has no valid record: the stamp is
+-- as read.lua answers, and the token owner's staff flag; {3, wait ms, staff} when the
+-- user's throttle refuses the request; {-1} for a token that expired or whose user is
+-- inactive; {0, stamp} when the token has no valid record: the stamp is
 -- the generations to fill the record with. Missing generations are created from the
 -- fresh token, as read.lua does.
 local gens = redis.call('HMGET', KEYS[2], '*user', 'AUTH_TOKEN', ARGV[3])
@@ -26,6 +28,10 @@ end
 local uid, staff, active, expiry = string.match(record, '\n(%d+):(%d):(%d):(%d+)$')
 if uid ~= ARGV[2] or active ~= '1' or (expiry ~= '0' and tonumber(expiry) <= tonumber(ARGV[1])) then
   return {-1}
+end
+if ARGV[8] ~= '0' then
+  local wait = gcra(KEYS[5], tonumber(ARGV[7]), tonumber(ARGV[8]), 1)
+  if wait > 0 then return {3, wait, tonumber(staff)} end
 end
 if not gens[3] then
   gens[3] = ARGV[4]
