@@ -2,6 +2,12 @@
 
 Sync workers, one request at a time each; ``WEB_CONCURRENCY`` sets how many.
 Access and error logs go to stdout/stderr for the container runtime to collect.
+
+NOTE: a sync worker is held by a client for as long as the client takes to send its
+request, so two half-sent requests can stall a small pool (slowloris). Slow clients are
+nginx's job: in docker-compose.yml gunicorn binds 0.0.0.0:8000 inside the compose
+network only (``expose``, never a published port) and nginx (deploy/nginx/aipal.conf)
+hands it only complete, buffered requests. Never publish this port directly.
 """
 
 import os

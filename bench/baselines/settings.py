@@ -6,7 +6,6 @@ import os
 from aipal.settings.base import *  # noqa: F403
 from aipal.settings.base import CACHES, INSTALLED_APPS, MIDDLEWARE
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "bench-baselines-only")
 DEBUG = False
 ROOT_URLCONF = "bench.baselines.urls"
 INSTALLED_APPS = [

@@ -1,0 +1,218 @@
+"""deploy/nginx/aipal.conf run by a real nginx on loopback, in front of a stand-in upstream.
+
+The file is used as the image uses it, with three addresses swapped for test ones: the
+port it listens on, the upstream (``web:8000``) and the static files' folder.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from aipal.api.limits import too_large
+from tests.conftest import free_port
+from tests.deploy.conftest import require_tool
+
+CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "aipal.conf"
+MIB = 1024 * 1024
+
+
+@dataclass
+class Upstream:
+    """A stand-in for gunicorn: answers 200 JSON and keeps what it received."""
+
+    server: ThreadingHTTPServer
+    seen: list[dict] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+
+def start_upstream() -> Upstream:
+    upstream: Upstream
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            upstream.seen.append({"method": self.command, "path": self.path, "headers": self.headers, "body": body})
+            payload = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = _answer
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002  (the base class's name)
+            """Keep the test output quiet."""
+
+    upstream = Upstream(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
+    threading.Thread(target=upstream.server.serve_forever, args=(0.05,), daemon=True).start()
+    return upstream
+
+
+def swap(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"{old!r} is no longer in {CONF.name}: update this test"
+    return text.replace(old, new)
+
+
+@dataclass
+class Proxy:
+    port: int
+    upstream: Upstream
+    static: Path
+
+    def request(self, method: str, path: str, body=None, headers: dict | None = None) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            chunked = (headers or {}).get("Transfer-Encoding") == "chunked"
+            conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
+            response = conn.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def proxy(tmp_path) -> Iterator[Proxy]:
+    nginx = require_tool([["nginx"], ["/usr/sbin/nginx"]], probe=["-v"])
+    upstream = start_upstream()
+    port = free_port()
+    static = tmp_path / "static"
+    (static / "admin").mkdir(parents=True)
+    (static / "admin" / "base.css").write_text("body { margin: 0; }\n")
+    conf = CONF.read_text()
+    conf = swap(conf, "listen 80 default_server;", f"listen 127.0.0.1:{port} default_server;")
+    conf = swap(conf, "set $web http://web:8000;", f"set $web http://127.0.0.1:{upstream.port};")
+    conf = swap(conf, "alias /srv/static/;", f"alias {static}/;")
+    (tmp_path / "aipal.conf").write_text(conf)
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
+    (tmp_path / "nginx.conf").write_text(
+        f"daemon off;\nmaster_process off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        f"events {{}}\nhttp {{\n  {mime}\n  access_log off;\n"
+        f"  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
+        f"  include {tmp_path}/aipal.conf;\n}}\n"
+    )
+    command = [*nginx, "-p", str(tmp_path), "-e", f"{tmp_path}/error.log", "-c", f"{tmp_path}/nginx.conf"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"nginx did not start: {process.stderr.read() if process.stderr else ''}")
+                time.sleep(0.05)
+        yield Proxy(port=port, upstream=upstream, static=static)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        upstream.server.shutdown()
+        upstream.server.server_close()
+
+
+def test_the_file_passes_nginx_t(tmp_path):
+    nginx = require_tool([["nginx"], ["/usr/sbin/nginx"]], probe=["-v"])
+    # The file unchanged, inside an http {} block as the image's nginx.conf includes it.
+    main = tmp_path / "nginx.conf"
+    main.write_text(f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n  include {CONF};\n}}\n")
+    command = [*nginx, "-t", "-p", str(tmp_path), "-e", "stderr", "-c", str(main)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr
+    assert "test is successful" in done.stderr
+
+
+def test_requests_reach_the_app_with_the_forwarded_headers(proxy):
+    status, headers, body = proxy.request(
+        "GET", "/api/health?x=1", headers={"Host": "api.example.com:8000", "X-Forwarded-For": "203.0.113.9"}
+    )
+    assert (status, json.loads(body)) == (200, {"ok": True})
+    seen = proxy.upstream.seen[-1]
+    assert seen["path"] == "/api/health?x=1"
+    assert seen["headers"]["Host"] == "api.example.com:8000"
+    # What the client claimed stays first; the address nginx saw is the last entry, the one
+    # DJANGO_NUM_PROXIES=1 trusts.
+    assert seen["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+    assert seen["headers"]["X-Forwarded-Proto"] == "http"
+    assert headers["server"] == "nginx"  # no version
+
+
+def test_a_body_over_the_limit_gets_the_apps_413_without_reaching_it(proxy):
+    # An extension in the path must not change the answer's type (nginx's MIME types).
+    status, headers, body = proxy.request(
+        "POST", "/api/users/1/goals.css", body=b"x" * (MIB + 1), headers={"Content-Type": "application/json"}
+    )
+    assert status == 413
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body) == {"detail": too_large().detail}
+    assert proxy.upstream.seen == []
+
+
+def test_a_body_at_the_limit_is_passed_on_whole(proxy):
+    status, _, _ = proxy.request("POST", "/api/users/1/goals", body=b"x" * MIB)
+    assert status == 200
+    seen = proxy.upstream.seen[-1]
+    assert (seen["headers"]["Content-Length"], len(seen["body"])) == (str(MIB), MIB)
+
+
+def test_a_chunked_body_reaches_the_app_with_a_content_length(proxy):
+    chunks = [b'{"description": ', b'"chunked"}']
+    status, _, _ = proxy.request(
+        "PATCH", "/api/users/1/goals/2", body=iter(chunks), headers={"Transfer-Encoding": "chunked"}
+    )
+    assert status == 200
+    seen = proxy.upstream.seen[-1]
+    assert seen["body"] == b"".join(chunks)
+    assert seen["headers"]["Content-Length"] == str(len(b"".join(chunks)))
+    assert "Transfer-Encoding" not in seen["headers"]  # the app would answer 411 to it
+
+
+def test_static_files_are_served_by_nginx(proxy):
+    status, headers, body = proxy.request("GET", "/static/admin/base.css")
+    assert (status, body) == (200, b"body { margin: 0; }\n")
+    assert headers["content-type"] == "text/css"
+    assert proxy.upstream.seen == []
+    status, headers, body = proxy.request("GET", "/static/admin/missing.css")
+    assert (status, headers["content-type"], json.loads(body)) == (404, "application/json", {"detail": "Not found."})
+
+
+def test_a_malformed_request_gets_json(proxy):
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n")
+        answer = sock.recv(65536)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body) == {"detail": "Bad request."}
+
+
+def test_an_app_that_is_down_gets_json(proxy):
+    proxy.upstream.server.shutdown()
+    proxy.upstream.server.server_close()
+    status, headers, body = proxy.request("GET", "/api/health")
+    assert (status, headers["content-type"]) == (502, "application/json")
+    assert "unavailable" in json.loads(body)["detail"]
+
+
+def test_slow_clients_are_timed_out_quickly():
+    directives = dict(re.findall(r"^\s*(\w+_timeout)\s+(\d+)s;", CONF.read_text(), re.MULTILINE))
+    for name in ("client_header_timeout", "client_body_timeout", "send_timeout", "keepalive_timeout"):
+        assert int(directives[name]) <= 15, name
+    assert "server_tokens off;" in CONF.read_text()
+    assert re.search(r"^\s*proxy_request_buffering on;", CONF.read_text(), re.MULTILINE)
