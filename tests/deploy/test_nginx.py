@@ -14,8 +14,9 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ MIB = 1024 * 1024
 class Upstream:
     """A stand-in for gunicorn: answers 200 JSON and keeps what it received."""
 
-    server: ThreadingHTTPServer
+    server: HTTPServer
     seen: list[dict] = field(default_factory=list)
 
     @property
@@ -40,7 +41,8 @@ class Upstream:
         return self.server.server_address[1]
 
 
-def start_upstream() -> Upstream:
+def start_upstream(server_class: type[HTTPServer] = ThreadingHTTPServer) -> Upstream:
+    """Start the stand-in (``HTTPServer``: one request at a time, as a sync worker)."""
     upstream: Upstream
 
     class Handler(BaseHTTPRequestHandler):
@@ -60,7 +62,7 @@ def start_upstream() -> Upstream:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002  (the base class's name)
             """Keep the test output quiet."""
 
-    upstream = Upstream(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
+    upstream = Upstream(server_class(("127.0.0.1", 0), Handler))
     threading.Thread(target=upstream.server.serve_forever, args=(0.05,), daemon=True).start()
     return upstream
 
@@ -89,8 +91,14 @@ class Proxy:
 
 @pytest.fixture
 def proxy(tmp_path) -> Iterator[Proxy]:
+    with running_proxy(tmp_path, start_upstream()) as running:
+        yield running
+
+
+@contextmanager
+def running_proxy(tmp_path: Path, upstream: Upstream) -> Iterator[Proxy]:
+    """nginx on a free loopback port in front of ``upstream`` (stopped with it at the end)."""
     nginx = require_tool([["nginx"], ["/usr/sbin/nginx"]], probe=["-v"])
-    upstream = start_upstream()
     port = free_port()
     static = tmp_path / "static"
     (static / "admin").mkdir(parents=True)
@@ -216,3 +224,27 @@ def test_slow_clients_are_timed_out_quickly():
         assert int(directives[name]) <= 15, name
     assert "server_tokens off;" in CONF.read_text()
     assert re.search(r"^\s*proxy_request_buffering on;", CONF.read_text(), re.MULTILINE)
+
+
+def test_half_sent_requests_do_not_hold_a_sync_worker(tmp_path):
+    """Two clients that never finish their request (slowloris) cost nginx two connections;
+    the app, one request at a time, answers the next client at once."""
+    with running_proxy(tmp_path, start_upstream(HTTPServer)) as proxy:
+        headers_only = socket.create_connection(("127.0.0.1", proxy.port))
+        headers_only.sendall(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\n")  # the headers never end
+        body_started = socket.create_connection(("127.0.0.1", proxy.port))
+        body_started.sendall(
+            b"PATCH /api/users/1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 1000\r\n\r\n{"display_name": '  # 17 of 1000 bytes
+        )
+        try:
+            time.sleep(0.3)
+            started = time.monotonic()
+            status, _, _ = proxy.request("GET", "/api/health")
+            waited = time.monotonic() - started
+        finally:
+            headers_only.close()
+            body_started.close()
+    assert status == 200
+    assert waited < 5, f"the answer waited {waited:.1f} s behind the half-sent requests"
+    assert [seen["method"] for seen in proxy.upstream.seen] == ["GET"]  # nothing half-sent reached it
