@@ -8,7 +8,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aipal.settings.local")
+# A WSGI server is a deployment: production settings unless told otherwise (they refuse to
+# start without a strong secret key, DATABASE_URL and REDIS_URL). manage.py defaults to
+# aipal.settings.local (make run).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aipal.settings.production")
 
 django_application = get_wsgi_application()
 

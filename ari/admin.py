@@ -1,4 +1,5 @@
-"""Admin for ARI snapshots. Retention is derived data: the admin recomputes it on save."""
+"""Admin for ARI snapshots. Retention is derived data: the admin recomputes it on save; a
+snapshot's user is read-only once it exists (``OwnedAdmin``)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from aipal.accounts.owned_admin import OwnedAdmin
 from ari import services
 from ari.models import ARISnapshot
 
 
 @admin.register(ARISnapshot)
-class ARISnapshotAdmin(admin.ModelAdmin):
+class ARISnapshotAdmin(OwnedAdmin):
     list_display = ("id", "user", "timestamp", "autonomy_retention", "ai_reliance", "task_complexity")
     list_filter = ("task_complexity", "timestamp")
     search_fields = ("user__username", "task_description")

@@ -11,23 +11,19 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from aipal.accounts.owned_admin import OwnedAdmin
 from goals.models import Goal
 from goals.services import goal_stamp_status
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(OwnedAdmin):
     list_display = ("id", "user", "description", "status", "importance", "complexity_level", "deadline", "created_at")
     list_filter = ("status", "complexity_level", "importance")
     search_fields = ("description", "user__username")
     raw_id_fields = ("user",)
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "updated_at", "completed_at")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Goal | None = None) -> tuple[str, ...]:
-        """The user too, once the goal exists."""
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return fields if obj is None else ("user", *fields)
 
     def save_model(self, request: HttpRequest, obj: Goal, form: Any, change: bool) -> None:
         """Save the goal, setting or clearing ``completed_at`` as the API does."""

@@ -14,24 +14,19 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
+from aipal.accounts.owned_admin import OwnedAdmin
 from tasks.models import Task
 from tasks.services import task_stamp_transition
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(OwnedAdmin):
     list_display = ("id", "user", "title", "status", "priority", "task_type", "goal", "attempts", "created_at")
     list_filter = ("status", "task_type", "priority")
     search_fields = ("title", "user__username", "error_message")
     raw_id_fields = ("user", "goal")
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "started_at", "completed_at")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Task | None = None) -> tuple[str, ...]:
-        """The user too, once the task exists: the API never moves a task, and the cache
-        invalidates for the task's user only."""
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return fields if obj is None else ("user", *fields)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Task | None:
         """Return the task; on a POST inside the admin's transaction, under a row lock."""

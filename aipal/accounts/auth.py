@@ -13,6 +13,8 @@ Differences from ``knox.auth.TokenAuthentication``, each for a reason:
   second query per request); here only the token presented is checked, and expired
   tokens are deleted when the user next logs in (``tokens.issue``);
 - a header that is not UTF-8 is a 401, not a 500;
+- a refused token counts against its client's IP (the anonymous throttle): DRF answers
+  it before any throttle runs, and each costs a database lookup;
 - a token accepted by the database is mirrored in Redis when the WSGI fast path asked
   for it (``tokens.fill_record``), so the next cached GET needs no query at all.
 """
@@ -31,6 +33,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from aipal.accounts import tokens
+from aipal.api.throttling import charge_failed_authentication
 
 __all__ = ["FastPathIdentity", "TokenAuthentication"]
 
@@ -50,7 +53,11 @@ class FastPathIdentity(BaseAuthentication):
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, AuthToken] | None:
-        result = super().authenticate(request)
+        try:
+            result = super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            charge_failed_authentication(request)  # 429 once the client's IP is over its rate
+            raise
         if result is not None:
             user, auth_token = result
             token = get_authorization_header(request).split()[1].decode()

@@ -67,19 +67,16 @@ class CachedResponseMixin:
         return get_conditional_response(request, etag=served.etag, response=response)
 
 
-class UserScopedView(CachedResponseMixin, APIView):
-    """An API view acting on one user's data; responses are private to that user."""
+class BaseAPIView(APIView):
+    """The project's API views: DRF's, with the throttles checked before the permissions.
 
-    permission_classes = [IsAuthenticated, IsOwnerOrStaff]
-
-    @property
-    def target_user_id(self) -> int:
-        return int(self.kwargs["user_id"])
+    DRF checks them after, so a request refused with a 401 or 403 (another user's path,
+    a staff-only endpoint) would never count: probing would be free, each probe costing
+    an authentication query. Here every request counts against its caller (its user, or
+    its IP without credentials).
+    """
 
     def check_permissions(self, request: Request) -> None:
-        """Check the throttles first (DRF checks them after the permissions): a request on
-        another user's path, refused with a 403 after an authentication query, counts
-        against its caller like any other, so probing users' paths is not free."""
         self.check_throttles(request)
         super().check_permissions(request)
 
@@ -87,6 +84,16 @@ class UserScopedView(CachedResponseMixin, APIView):
         if not getattr(self, "_throttles_checked", False):  # once per request: each check charges
             self._throttles_checked = True
             super().check_throttles(request)
+
+
+class UserScopedView(CachedResponseMixin, BaseAPIView):
+    """An API view acting on one user's data; responses are private to that user."""
+
+    permission_classes = [IsAuthenticated, IsOwnerOrStaff]
+
+    @property
+    def target_user_id(self) -> int:
+        return int(self.kwargs["user_id"])
 
     def finalize_response(
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any

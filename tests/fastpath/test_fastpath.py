@@ -331,3 +331,18 @@ def test_fast_path_requests_are_counted_in_the_request_metrics(wsgi, user):
     changed_by_fast_path = {k for k in by_fast_path if by_fast_path[k] != by_view.get(k)}
     assert changed_by_view
     assert changed_by_fast_path == changed_by_view
+
+
+def test_a_request_with_no_valid_token_leaves_no_lasting_key(user, token):
+    """Any token, valid or not, may name any user id: the generation hash the fast path
+    creates for it lives only as long as a token record, until a real read keeps it."""
+    from aipal.cache.keys import TOKEN_RECORD_TTL_SECONDS, generation_hash
+
+    redis = client.redis_client()
+    unknown = generation_hash(client.server_run_id(), 987654)
+    assert WSGIClient(token="f" * 64).get("/api/users/987654/dashboard").status == 401
+    assert 0 < redis.ttl(unknown) <= TOKEN_RECORD_TTL_SECONDS
+
+    own = generation_hash(client.server_run_id(), user.id)
+    assert WSGIClient(token=token).get(f"/api/users/{user.id}/dashboard").status == 200
+    assert redis.ttl(own) > client.GENERATION_TTL_SECONDS - 60  # kept by the read that filled an entry

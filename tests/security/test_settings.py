@@ -84,11 +84,17 @@ def test_unsafe_settings_refuse_to_start(env, variable):
 
 
 def test_the_wsgi_application_refuses_too():
-    done = run_python(
-        ["-c", "import aipal.wsgi"], DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SHORT_KEY
-    )  # local by default
-    assert done.returncode != 0
-    assert "DJANGO_SECRET_KEY" in done.stderr.splitlines()[-1]
+    """A WSGI server that was not told a settings module runs production settings: on the
+    development defaults (no key, DEBUG unset) it refuses to start."""
+    unused = {"DATABASE_URL": "postgres://aipal@127.0.0.1:1/aipal", "REDIS_URL": "redis://127.0.0.1:1/0"}
+    for env, variable in [
+        ({}, "DATABASE_URL"),
+        (unused, "DJANGO_SECRET_KEY"),
+        ({**unused, "DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_DEBUG": "true"}, "DJANGO_DEBUG"),
+    ]:
+        done = run_python(["-c", "import aipal.wsgi"], **env)
+        assert done.returncode != 0, env
+        assert variable in done.stderr.splitlines()[-1], (env, done.stderr)
 
 
 def test_the_final_settings_decide_whatever_the_module(tmp_path):

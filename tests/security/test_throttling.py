@@ -253,3 +253,69 @@ def test_a_request_is_charged_once(rates, api, user):
     assert api.get(f"/api/users/{user.id}/goals").status_code == 200
     assert api.get(f"/api/users/{user.id}/goals").status_code == 200
     assert_throttled(api.get(f"/api/users/{user.id}/goals"))
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [" {name}", "{name} ", "\u00a0{name}", "{upper}", "\uff41{rest}"],
+    ids=["lead", "trail", "nbsp", "case", "nfkc"],
+)
+def test_spelling_a_username_another_way_buys_no_login_attempts(rates, spelling):
+    user = UserFactory(username="alice")
+    rates(login="2/min")
+    for _ in range(2):
+        assert login("alice", "wrong").status_code == 400
+    variant = spelling.format(name="alice", upper="ALICE", rest="lice")
+    assert_throttled(login(variant, PASSWORD))
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+def test_a_username_sent_as_a_number_is_counted_and_never_a_500(rates):
+    UserFactory(username="12345")
+    rates(login="2/min")
+    assert login(12345, PASSWORD).status_code == 200  # type: ignore[arg-type]
+    for _ in range(2):
+        assert login(12345, "wrong").status_code == 400  # type: ignore[arg-type]
+    assert_throttled(login("12345", PASSWORD))
+
+
+def test_the_admin_login_counts_every_spelling_of_a_username(rates, client):
+    UserFactory(username="admin", is_staff=True, is_superuser=True)
+    rates(login="2/min")
+    for spelling in ("admin ", "\uff41dmin"):
+        assert client.post("/admin/login/", {"username": spelling, "password": "wrong"}).status_code == 200
+    assert_throttled(client.post("/admin/login/", {"username": "ADMIN", "password": PASSWORD}))
+
+
+def test_refused_tokens_count_against_their_ip(rates, user):
+    rates(anon="2/min")
+    bad = CommittingAPIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
+    for _ in range(2):
+        assert bad.get(f"/api/users/{user.id}/goals", REMOTE_ADDR="10.0.0.1").status_code == 401
+    assert_throttled(bad.get(f"/api/users/{user.id}/goals", REMOTE_ADDR="10.0.0.1"))
+    response = WSGIClient(token="0" * 64).get(f"/api/users/{user.id}/dashboard", REMOTE_ADDR="10.0.0.1")
+    assert (response.status, int(response.header("Retry-After"))) == (429, 30)
+    assert bad.get(f"/api/users/{user.id}/goals", REMOTE_ADDR="10.0.0.2").status_code == 401
+
+
+def test_refused_requests_on_any_endpoint_count(rates, api):
+    rates(anon="2/min", user="2/min")
+    anonymous = CommittingAPIClient()
+    for _ in range(2):
+        assert anonymous.post("/api/users/", {}, format="json").status_code == 401
+    assert_throttled(anonymous.post("/api/users/", {}, format="json"))
+    for _ in range(2):
+        assert api.post("/api/users/", {"username": "x", "password": "y"}, format="json").status_code == 403
+    assert_throttled(api.post("/api/users/", {"username": "x", "password": "y"}, format="json"))
+
+
+def test_an_ipv6_client_counts_by_its_64(rates, user):
+    rates(login="2/min")
+    for host in ("1", "2"):
+        assert login(user.username, "wrong", ip=f"2001:db8:1:2::{host}").status_code == 400
+    assert_throttled(login(user.username, "wrong", ip="2001:db8:1:2:ffff::3"))
+    assert login(user.username, "wrong", ip="2001:db8:1:3::1").status_code == 400
+    assert login(user.username, "wrong", ip="::ffff:10.0.0.9").status_code == 400  # IPv4, mapped
+    assert login(user.username, "wrong", ip="10.0.0.9").status_code == 400
+    assert_throttled(login(user.username, "wrong", ip="10.0.0.9"))

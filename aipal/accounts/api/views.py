@@ -11,7 +11,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from aipal.accounts import selectors, services, tokens
 from aipal.accounts.api.serializers import (
@@ -22,12 +21,12 @@ from aipal.accounts.api.serializers import (
     UserCreateSerializer,
 )
 from aipal.api.parsers import JSONParser
-from aipal.api.throttling import AnonThrottle, LoginThrottle
-from aipal.api.views import UserScopedView
+from aipal.api.throttling import AnonThrottle, LoginThrottle, login_succeeded
+from aipal.api.views import BaseAPIView, UserScopedView
 from aipal.timefmt import iso
 
 
-class TokenView(APIView):
+class TokenView(BaseAPIView):
     """``POST {"username", "password"}`` -> ``{"token", "expires_at"}``: a new token per login; 400 on bad
     credentials, 429 after too many failed logins of that username from that IP."""
 
@@ -40,12 +39,12 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        LoginThrottle().succeeded(request, request.data["username"])
+        login_succeeded(request)
         token, expires_at = tokens.issue(serializer.validated_data["user"])
         return Response({"token": token, "expires_at": iso(expires_at)})
 
 
-class LogoutView(APIView):
+class LogoutView(BaseAPIView):
     """Revoke the token used for this request, and no other (and end a session, if any)."""
 
     permission_classes = [IsAuthenticated]
@@ -58,7 +57,7 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class UserCreateView(APIView):
+class UserCreateView(BaseAPIView):
     permission_classes = [IsAuthenticated, IsAdminUser]
 
     @extend_schema(request=UserCreateSerializer, responses={201: ProfileSerializer})

@@ -21,7 +21,7 @@ from aipal.cache.client.guard import guarded, outside_breaker, server_run_id
 from aipal.cache.client.lua import lua_script
 from aipal.cache.client.throttle import Rate
 from aipal.cache.conf import cache_settings
-from aipal.cache.keys import CacheKey, generation_hash, user_throttle_key
+from aipal.cache.keys import TOKEN_RECORD_TTL_SECONDS, CacheKey, generation_hash, user_throttle_key
 
 __all__ = [
     "GENERATION_TTL_SECONDS",
@@ -120,7 +120,7 @@ def serve(entry: CacheKey, token_record: CacheKey, now_ms: int, throttle: Rate |
     fill_lock_ms = cache_settings().fill_lock_ms
     interval, period = (throttle.interval_ms, throttle.period_ms) if throttle else (0, 0)
     args = (now_ms, entry.user_id, entry.generation_fields[1], token, GENERATION_TTL_SECONDS, fill_lock_ms)
-    args += (interval, period)
+    args += (interval, period, TOKEN_RECORD_TTL_SECONDS)
     reply = guarded(lambda r: direct.evalsha(r, _SERVE, keys, args), run_id=run_id)
     outcome = int(reply[0])
     if outcome == ServeResult.HIT:

@@ -3,7 +3,8 @@
 -- KEYS: token record, generation hash, entry, the entry's fill lock, the user's throttle
 -- (all under the path user's hash tag).
 -- ARGV: now ms, user id, the entry's data-set generation field, fresh token, generation
--- ttl s, lock ms, the throttle's emission interval ms and period ms (0: no throttle).
+-- ttl s, lock ms, the throttle's emission interval ms and period ms (0: no throttle),
+-- a token record's ttl s.
 -- Returns {1, entry} for a hit (the caller splits "<stamp>\n<etag>\n<payload>");
 -- {2, stamp, locked, staff} when the token is valid but the entry is not (missing or
 -- stale): the stamp to fill it with and whether the fresh token now holds its fill lock,
@@ -16,13 +17,16 @@ local gens = redis.call('HMGET', KEYS[2], '*user', 'AUTH_TOKEN', ARGV[3])
 local record = gens[1] and gens[2] and redis.call('GET', KEYS[1])
 local prefix = record and (gens[1] .. ',' .. gens[2] .. '\n')
 if not (record and string.sub(record, 1, #prefix) == prefix) then
+  -- A hash created here serves a token record only (it lives ARGV[9] s at most): any
+  -- token, or none that is valid, may ask for any user id, so it must not stay for long.
+  local ttl = redis.call('EXISTS', KEYS[2]) == 1 and ARGV[5] or ARGV[9]
   for i = 1, 2 do
     if not gens[i] then
       gens[i] = ARGV[4]
       redis.call('HSET', KEYS[2], i == 1 and '*user' or 'AUTH_TOKEN', ARGV[4])
     end
   end
-  redis.call('EXPIRE', KEYS[2], ARGV[5])
+  redis.call('EXPIRE', KEYS[2], ttl)
   return {0, gens[1] .. ',' .. gens[2]}
 end
 local uid, staff, active, expiry = string.match(record, '\n(%d+):(%d):(%d):(%d+)$')
