@@ -88,6 +88,14 @@ class Proxy:
         finally:
             conn.close()
 
+    def raw(self, data: bytes) -> tuple[int, dict, bytes]:
+        """Send ``data`` exactly as given (no client tidies it up) and read one answer."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(data)
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
 
 @pytest.fixture
 def proxy(tmp_path) -> Iterator[Proxy]:
@@ -200,14 +208,98 @@ def test_static_files_are_served_by_nginx(proxy):
     assert (status, headers["content-type"], json.loads(body)) == (404, "application/json", {"detail": "Not found."})
 
 
-def test_a_malformed_request_gets_json(proxy):
-    with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as sock:
-        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n")
-        answer = sock.recv(65536)
-    head, _, body = answer.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400")
-    assert b"Content-Type: application/json" in head
-    assert json.loads(body) == {"detail": "Bad request."}
+def test_metrics_are_not_published(proxy):
+    for path in ("/metrics", "/metrics/"):
+        status, headers, body = proxy.request("GET", path)
+        assert (status, headers["content-type"]) == (404, "application/json")
+        assert json.loads(body) == {"detail": "Not found."}
+    assert proxy.request("GET", "/metricsx")[0] == 200  # any other path is the app's
+    assert [seen["path"] for seen in proxy.upstream.seen] == ["/metricsx"]
+
+
+def raw_request(line: bytes, *headers: bytes, body: bytes = b"") -> bytes:
+    """``line`` (the request line, as sent), a Host, ``headers`` and ``body`` as raw bytes."""
+    return b"\r\n".join([line, b"Host: localhost", *headers, b"", body])
+
+
+def nginx_error(name: str, data: bytes, status: int, detail: str = "Bad request.") -> object:
+    """One case of the test below: ``data`` is answered ``status`` JSON ``{"detail": detail}``."""
+    return pytest.param(data, status, detail, id=name)
+
+
+CSS = b"/static/admin/base.css"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "detail"),
+    [
+        # Refused while the request line is read, before the request has a URI.
+        nginx_error("lowercase-method", raw_request(b"get / HTTP/1.1"), 400),
+        nginx_error("connect", raw_request(b"CONNECT example.com:443 HTTP/1.1"), 400),
+        nginx_error("encoded-dot-dot", raw_request(b"GET /static/%2e%2e/%2e%2e/etc/passwd HTTP/1.1"), 400),
+        nginx_error("nul-in-path", raw_request(b"GET /api/users/%00 HTTP/1.1"), 400),
+        nginx_error("above-the-root", raw_request(b"GET /../x HTTP/1.1"), 400),
+        nginx_error("tls-to-the-http-port", b"\x16\x03\x01\x00\xa5\x01\x00\x00\r\n\r\n", 400),
+        nginx_error(
+            "uri-too-long", raw_request(b"GET /%s HTTP/1.1" % (b"a" * 9000)), 414, "The request URI is too long."
+        ),
+        nginx_error("http-2.0", raw_request(b"GET / HTTP/2.0"), 505, "The HTTP version is not supported."),
+        # Refused once the headers are read.
+        nginx_error("bad-header-line", raw_request(b"GET /api/health HTTP/1.1", b"Bad Header Line"), 400),
+        nginx_error("header-too-large", raw_request(b"GET / HTTP/1.1", b"X-A: " + b"a" * 9000), 400),
+        nginx_error("trace", raw_request(b"TRACE / HTTP/1.1"), 405, "Method not allowed."),
+        nginx_error(
+            "transfer-encoding-gzip",
+            raw_request(b"POST /api/x HTTP/1.1", b"Transfer-Encoding: gzip"),
+            501,
+            "This Transfer-Encoding is not supported: send chunked or none.",
+        ),
+        # Static files (GET and HEAD only) answer through the same error pages.
+        nginx_error(
+            "static-post",
+            raw_request(b"POST %s HTTP/1.1" % CSS, b"Content-Length: 2", body=b"{}"),
+            405,
+            "Method not allowed.",
+        ),
+        nginx_error(
+            "static-too-large",
+            raw_request(b"POST %s HTTP/1.1" % CSS, b"Content-Length: 2000000"),
+            413,
+            too_large().detail,
+        ),
+        nginx_error("static-folder", raw_request(b"GET /static/ HTTP/1.1"), 404, "Not found."),
+        nginx_error("static-subfolder", raw_request(b"GET /static/admin/ HTTP/1.1"), 404, "Not found."),
+        nginx_error(
+            "static-range",
+            raw_request(b"GET %s HTTP/1.1" % CSS, b"Range: bytes=9999-"),
+            416,
+            "The requested range is not satisfiable.",
+        ),
+        nginx_error(
+            "static-if-match",
+            raw_request(b"GET %s HTTP/1.1" % CSS, b'If-Match: "other"'),
+            412,
+            "A precondition of the request failed.",
+        ),
+        # The error answers are not for clients to ask for.
+        nginx_error("error-answer", raw_request(b"GET /_errors/400 HTTP/1.1"), 404, "Not found."),
+    ],
+)
+def test_errors_nginx_raises_are_json_with_their_status(proxy, data, status, detail):
+    answer_status, headers, body = proxy.raw(data)
+    assert (answer_status, headers["content-type"]) == (status, "application/json"), body
+    assert json.loads(body) == {"detail": detail}
+    assert proxy.upstream.seen == []
+
+
+def test_an_internal_error_of_nginx_gets_json(proxy, tmp_path):
+    # A body over client_body_buffer_size goes to a temporary file: make that fail.
+    (tmp_path / "body").rmdir()
+    (tmp_path / "body").write_text("")
+    status, headers, body = proxy.request("POST", "/api/users/1/goals", body=b"x" * 200_000)
+    assert (status, headers["content-type"]) == (500, "application/json")
+    assert json.loads(body) == {"detail": "Internal server error."}
+    assert proxy.upstream.seen == []
 
 
 def test_an_app_that_is_down_gets_json(proxy):
