@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
             )
             server.start()
             servers[target.name] = server
-            print(f"  {target.name:<10} on port {server.port}: {target.about}")
+            print(f"  {target.name:<18} on port {server.port}: {target.about}")
         session = _Session(
             args=args,
             users=users,
@@ -206,7 +206,7 @@ class _Session:
 
 def _measure_one(session: _Session, target: Target, workload: str, round_: int, server: Gunicorn) -> Measured:
     args, users, client, memory = session.args, session.users, session.client, session.memory
-    if workload == "hit" and target.name in {"cache-on", "naive"}:
+    if workload == "hit" and target.cached:
         warmed = warm(server.port, users, target.token)
         print(f"  warmed {target.name}: {warmed}", flush=True)
         if target.name == "cache-on" and round_ == 1:

@@ -30,13 +30,15 @@ RATIOS = (
     ("mix: cache-off / plain-drf", ("cache-off", "mix"), ("plain-drf", "mix"), 1.0),
     ("hit-only: cache-off / plain-drf", ("cache-off", "hit"), ("plain-drf", "hit"), 1.0),
     ("writes: cache-on / plain-drf", ("cache-on", "write"), ("plain-drf", "write"), None),
+    ("hit-only: cache-on-throttled / cache-on", ("cache-on-throttled", "hit"), ("cache-on", "hit"), None),
+    ("writes: cache-on-throttled / cache-on", ("cache-on-throttled", "write"), ("cache-on", "write"), None),
 )
 
 
 def line(m: Measured) -> str:
     cost = _costs(m)
     return (
-        f"round {m.round or 'profile'} {m.target:<10} {m.workload:<6} {m.rps:8.0f} req/s"
+        f"round {m.round or 'profile'} {m.target:<18} {m.workload:<6} {m.rps:8.0f} req/s"
         f"  p50 {m.latency['p50']:6.2f} ms  p99 {m.latency['p99']:6.2f} ms  errors {m.errors}"
         f"  SQL/req {cost['sql']:.2f}"
         f"  Redis RT/req {cost['round_trips']:.2f}"
