@@ -9,6 +9,7 @@ database (BYPASS).
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from typing import Any
 from aipal.cache import background, client, encoding, recovery, stats
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey
+
+log = logging.getLogger(__name__)
 
 __all__ = ["FASTPATH_PRIOR", "CacheStatus", "CachedRead", "PriorRead", "Served", "get_or_fill", "load_and_fill"]
 
@@ -115,6 +118,8 @@ def get_or_fill(key: CacheKey, loader: Callable[[], Any], prior: PriorRead | Non
         return _bypass(key, loader)
     if result.body is not None:
         stats.record_hit(key.spec.name)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("Cache hit: %s", key)
         return Served(result.body, result.etag, CacheStatus.HIT)
     return load_and_fill(PriorRead(key, result, token), loader)
 
@@ -132,6 +137,8 @@ def load_and_fill(read: PriorRead, loader: Callable[[], Any]) -> Served:
     value = encoding.entry_value(body, etag, compress_min_bytes=cache_settings().compress_min_bytes)
     _quietly(client.fill, key, result.stamp, value, ttl_ms(key), token)
     stats.record_miss(key.spec.name)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("Cache miss: %s", key)
     return Served(body, etag, CacheStatus.MISS)
 
 

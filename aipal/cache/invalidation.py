@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.db import models, transaction
@@ -35,13 +35,22 @@ __all__ = ["apply_all", "apply_now", "batched", "connect_model_rules", "invalida
 log = logging.getLogger(__name__)
 _LOADED = "_aipal_cache_loaded"
 _RELATED = "_aipal_cache_related"
-# The bumps committed inside the current ``batched()`` block, per user (None outside one).
-_batch: ContextVar[dict[int, set[str]] | None] = ContextVar("aipal_cache_invalidation_batch", default=None)
 
 
-def apply_all(per_user: Mapping[int, Iterable[str]]) -> bool:
+class _Pending(NamedTuple):
+    """The bumps committed inside a ``batched()`` block, per user, and the events behind them."""
+
+    fields: dict[int, set[str]]
+    events: dict[int, set[str]]
+
+
+# The current ``batched()`` block's bumps (None outside one).
+_batch: ContextVar[_Pending | None] = ContextVar("aipal_cache_invalidation_batch", default=None)
+
+
+def apply_all(per_user: Mapping[int, Iterable[str]], events: Mapping[int, Iterable[str]] | None = None) -> bool:
     """Bump every user's ``fields`` now, in one round trip; when Redis fails, keep them in
-    the outbox and return False."""
+    the outbox and return False. ``events`` (per user) names what is logged as invalidated."""
     work = {user_id: frozenset(fields) for user_id, fields in per_user.items() if fields}
     if not work:
         return True
@@ -63,12 +72,15 @@ def apply_all(per_user: Mapping[int, Iterable[str]]) -> bool:
     lag_ms = (time.perf_counter() - started) * 1000
     for _ in work:
         stats.record_invalidation("applied", lag_ms)
+    if events and log.isEnabledFor(logging.INFO):
+        for user_id in work:
+            log.info("Invalidated %s for user %s", ", ".join(sorted(events.get(user_id, ()))), user_id)
     return True
 
 
-def apply_now(user_id: int, fields: Iterable[str]) -> bool:
+def apply_now(user_id: int, fields: Iterable[str], events: Iterable[str] = ()) -> bool:
     """Bump ``fields`` of one user now (see ``apply_all``)."""
-    return apply_all({user_id: fields})
+    return apply_all({user_id: fields}, {user_id: events})
 
 
 @contextmanager
@@ -81,22 +93,23 @@ def batched() -> Iterator[None]:
     if _batch.get() is not None:
         yield
         return
-    pending: dict[int, set[str]] = {}
+    pending = _Pending({}, {})
     token = _batch.set(pending)
     try:
         yield
     finally:
         _batch.reset(token)
-        apply_all(pending)
+        apply_all(pending.fields, pending.events)
 
 
-def _committed(user_id: int, fields: frozenset[str]) -> None:
+def _committed(user_id: int, fields: frozenset[str], event: str) -> None:
     """``on_commit`` callback: apply the bumps, or add them to the current batch."""
     pending = _batch.get()
     if pending is None:
-        apply_now(user_id, fields)
+        apply_now(user_id, fields, (event,))
     else:
-        pending.setdefault(user_id, set()).update(fields)
+        pending.fields.setdefault(user_id, set()).update(fields)
+        pending.events.setdefault(user_id, set()).add(event)
 
 
 def invalidate(
@@ -105,7 +118,7 @@ def invalidate(
     """Invalidate what ``event`` names for one user once the current transaction commits."""
     fields = generation_fields(event, object_ids)
     if fields and user_id:
-        transaction.on_commit(partial(_committed, user_id, frozenset(fields)), using=using, robust=True)
+        transaction.on_commit(partial(_committed, user_id, frozenset(fields), event.name), using=using, robust=True)
         log.debug("Scheduled %s for user %s", event, user_id)
 
 

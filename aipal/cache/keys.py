@@ -195,13 +195,21 @@ class CacheKey:
 
     def names(self, run_id: str) -> KeyNames:
         base = user_base(run_id, self.user_id)
-        path = (
-            self.spec.template.format(**{self.spec.object_param: self.object_id})
-            if self.spec.object_param
-            else self.spec.template
-        )
-        entry = f"{base}:{path}?{self.variant}" if self.variant else f"{base}:{path}"
+        entry = f"{base}:{self.path}?{self.variant}" if self.variant else f"{base}:{self.path}"
         return KeyNames(entry, f"{base}:{GENERATION_HASH}", f"{entry}#lock")
+
+    @property
+    def path(self) -> str:
+        """The data set's part of the key (its template, with the object id)."""
+        if self.spec.object_param:
+            return self.spec.template.format(**{self.spec.object_param: self.object_id})
+        return self.spec.template
+
+    def __str__(self) -> str:
+        """The key as logs show it: the user's tag, the data set, its object and variant
+        (the Redis key adds the prefix, schema and server lifetime)."""
+        tail = f"{self.path}?{self.variant}" if self.variant else self.path
+        return f"{{u:{self.user_id}}}:{tail}"
 
     @property
     def generation_fields(self) -> tuple[str, str]:

@@ -159,8 +159,8 @@ class FastPath:
     def _respond(
         environ: dict[str, Any], route: FastRoute, envelope: Envelope, read: CachedRead, served: Served, started: float
     ) -> Answer:
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("Cache %s: %s", "hit" if served.status is CacheStatus.HIT else "miss", read.key)
+        if served.status is CacheStatus.HIT and log.isEnabledFor(logging.DEBUG):  # a miss: by load_and_fill
+            log.debug("Cache hit: %s", read.key)
         if _names(environ.get("HTTP_IF_NONE_MATCH"), served.etag):
             metrics.count("not_modified")
             headers = envelope.not_modified(served.etag, allow=route.allow, vary=VARY)

@@ -20,6 +20,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_redis import get_redis_connection
 from redis import ConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 
 from aipal.cache import epoch, stats
@@ -138,7 +139,8 @@ def _log_failure(exc: BaseException) -> None:
     now = time.monotonic()
     if now - _last_log >= _LOG_EVERY:
         _last_log = now
-        log.error("Redis call failed: %s", exc)
+        lost = isinstance(exc, RedisConnectionError | ConnectionError | TimeoutError)
+        log.error("Redis connection failed: %s" if lost else "Redis call failed: %s", exc)
 
 
 def _raise(exc: BaseException) -> None:
