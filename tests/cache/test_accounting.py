@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from types import SimpleNamespace
 
-from aipal.cache import client, epoch, recovery, stats
+import pytest
+from prometheus_client import REGISTRY
+
+from aipal.cache import client, epoch, invalidation, recovery, stats
 from aipal.cache.aside import get_or_fill
 from aipal.cache.invalidation import apply_now
 from aipal.cache.keys import GOAL_LIST
@@ -18,11 +21,20 @@ def _delta(before: dict[str, int], name: str) -> int:
     return stats.snapshot().get(name, 0) - before.get(name, 0)
 
 
-def test_applied_failed_and_replayed_are_counted(settings):
+def _lag_ms() -> float | None:
+    return REGISTRY.get_sample_value("cache_invalidation_lag_ms")
+
+
+def test_applied_failed_and_replayed_are_counted(settings, monkeypatch):
+    stats.INVALIDATION_LAG.set(-1)
     before = stats.snapshot()
-    assert apply_now(7, {"GOAL_LIST"})
+    with monkeypatch.context() as patch:
+        # The bump takes 12.5 ms by the clock the lag is measured with.
+        ticks = iter([100.0, 100.0125])
+        patch.setattr(invalidation, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+        assert apply_now(7, {"GOAL_LIST"})
     assert _delta(before, "invalidations_applied") == 1
-    assert stats.INVALIDATION_LAG._value.get() >= 0  # noqa: SLF001 - the gauge's current value
+    assert _lag_ms() == pytest.approx(12.5)
 
     cache = settings.CACHES["default"]
     point_cache_at(settings, f"redis://127.0.0.1:{free_port()}/0")
