@@ -87,12 +87,16 @@ audit: install
 
 # seed_demo prints the accounts it creates; later runs skip it, so the logins are
 # repeated here. runserver stays one process: the embedded fakeredis lives in it.
+# collectstatic: with DJANGO_DEBUG=false the pages' scripts and styles are served by
+# WhiteNoise from the collected files (staticfiles/), as under gunicorn.
 run: export DEMO_LOGINS = $(DEMO_LOGINS_PY)
 run: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	CACHE_LOG_LEVEL=WARNING $(MANAGE) seed_demo --if-empty
 	@$(MANAGE) shell --no-imports -c "$$DEMO_LOGINS"
-	@echo "Serving on http://$(RUN_ADDR)/ (API under /api/, admin under /admin/); Ctrl-C stops it."
+	@$(MANAGE) shell --no-imports -c "from aipal.settings.backends import describe; print(describe())"
+	@echo "Serving on http://$(RUN_ADDR)/ (API under /api/, docs at /api/docs/, admin under /admin/); Ctrl-C stops it."
 	$(MANAGE) runserver $(RUN_ADDR) --noreload
 
 # Both phases always run, each ending with pytest's tally; a phase fails on any pytest exit

@@ -1,10 +1,12 @@
-"""Root URLconf: admin, the API (one include per app), schema, docs and metrics."""
+"""Root URLconf: admin, the API (one include per app), its root, schema, docs, browsable API login and metrics."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django_prometheus import exports
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from aipal.api.root import ApiRootView
 from aipal.api.routing import api_path
 from aipal.api.throttling import throttled_login
 
@@ -17,6 +19,10 @@ urlpatterns = [
     # The admin's login form, behind the same login throttle as the token login.
     path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),
+    # The browsable API's session login (throttled like the admin's) and logout.
+    path("api-auth/", include("aipal.api.session_urls")),
+    path("", RedirectView.as_view(url="/api/"), name="home"),
+    re_path(r"^api/?$", ApiRootView.as_view(), name="api-root"),
     path("", include("aipal.accounts.api.urls")),
     path("", include("ari.api.urls")),
     path("", include("goals.api.urls")),
@@ -25,5 +31,10 @@ urlpatterns = [
     path("", include("cachehealth.urls")),
     api_path("schema", SpectacularAPIView.as_view(throttle_classes=[]), "schema"),
     api_path("docs", SpectacularSwaggerView.as_view(url_name="schema", throttle_classes=[]), "docs"),
+    api_path(
+        "redoc",
+        SpectacularRedocView.as_view(url_name="schema", template_name="aipal/redoc.html", throttle_classes=[]),
+        "redoc",
+    ),
     re_path(r"^metrics/?$", exports.ExportToDjangoView, name="prometheus-django-metrics"),
 ]

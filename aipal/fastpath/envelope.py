@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -26,6 +27,7 @@ _MAX_HOSTS = 1024
 _hosts: dict[str, bool] = {}  # Host header -> whether ALLOWED_HOSTS takes it
 
 _COMMON = "django.middleware.common.CommonMiddleware"
+_WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
 # Middleware -> what it does to a token-authenticated JSON GET answered from the cache.
 KNOWN_MIDDLEWARE = {
     "django_prometheus.middleware.PrometheusBeforeMiddleware": "request metrics (fastpath.metrics)",
@@ -33,6 +35,7 @@ KNOWN_MIDDLEWARE = {
     "aipal.cache.middleware.InvalidationBatchMiddleware": "nothing: a GET writes nothing",
     "aipal.api.exceptions.DatabaseOutageMiddleware": "nothing: no view runs",
     "django.middleware.security.SecurityMiddleware": "SSL redirect (not answered here) and headers",
+    _WHITENOISE: "nothing: it answers paths under STATIC_URL only (see _static_files_apart)",
     "aipal.api.limits.RequestLimitsMiddleware": "411, 413 or 400 (not answered here: FastPath checks first)",
     "django.contrib.sessions.middleware.SessionMiddleware": "nothing: the session is not touched",
     _COMMON: "Host check, disallowed user agents (not answered here), Content-Length",
@@ -44,7 +47,21 @@ KNOWN_MIDDLEWARE = {
 
 
 def unknown_middleware() -> list[str]:
-    return [path for path in settings.MIDDLEWARE if path not in KNOWN_MIDDLEWARE]
+    """The middleware in ``MIDDLEWARE`` whose effect on a cached GET the fast path cannot vouch for."""
+    known = set(KNOWN_MIDDLEWARE) if _static_files_apart() else set(KNOWN_MIDDLEWARE) - {_WHITENOISE}
+    return [path for path in settings.MIDDLEWARE if path not in known]
+
+
+def _static_files_apart() -> bool:
+    """True when WhiteNoise cannot answer a path the fast path answers: it serves only its
+    static prefix (and WHITENOISE_ROOT's files at the site's root, when that is set)."""
+    from aipal.fastpath.app import PREFIX  # the paths the fast path answers (app imports this module)
+
+    if getattr(settings, "WHITENOISE_ROOT", None):
+        return False
+    prefix = getattr(settings, "WHITENOISE_STATIC_PREFIX", None) or urlparse(settings.STATIC_URL or "").path
+    prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+    return not (PREFIX.startswith(prefix) or prefix.startswith(PREFIX))
 
 
 def _request(environ: dict[str, Any]) -> WSGIRequest:

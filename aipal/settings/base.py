@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    # Swagger UI and ReDoc served from /static/: the docs need no CDN (SPECTACULAR_SETTINGS).
+    "drf_spectacular_sidecar",
     "aipal.cache",
     "aipal.accounts",
     "ari",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "aipal.cache.middleware.InvalidationBatchMiddleware",
     "aipal.api.exceptions.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ under any WSGI server, DEBUG on or off; other paths pass through untouched.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # 411, 413 or 400 for a body or query string it refuses, before anything reads them.
@@ -99,7 +103,8 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own pages (aipal/templates: the ReDoc page without web fonts).
+        "DIRS": [BASE_DIR / "aipal" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -137,6 +142,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes each file under a content-hashed name (cached for a year by
+# browsers) with a gzip copy of each; WhiteNoise serves them. With DEBUG off a page names
+# only files the manifest lists, so collectstatic must have run (the image and make run do).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# The browsable API's login (/api-auth/login/) and logout return to the API root.
+LOGIN_REDIRECT_URL = "/api/"
+LOGOUT_REDIRECT_URL = "/api/"
 
 # --- Redis and the cache layer -------------------------------------------------
 REDIS_TARGET = resolve_redis_target(env.str("REDIS_URL", default=""))
@@ -255,6 +270,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "ARI snapshots, goals, tasks, dashboard and predictions, cached in Redis.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs' scripts, styles and favicon come from drf-spectacular-sidecar under /static/.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from the public swagger.io validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "GoalStatusEnum": "goals.models.GoalStatus",
         "TaskStatusEnum": "tasks.models.TaskStatus",
@@ -264,13 +285,26 @@ SPECTACULAR_SETTINGS = {
 # A request body over this answers 413 (aipal.api.limits), whatever its content type.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+# LOG_FORMAT: "text" (a line per record) or "json" (an object per line, for a log pipeline).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f'LOG_FORMAT must be "text" or "json", got {LOG_FORMAT!r}.')
+_LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "text": {"format": _LOG_FIELDS},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": _LOG_FIELDS,
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     # A client's error (a bad Host, a malformed body: 4xx) is one line, without a traceback.
     "filters": {"client_errors": {"()": "aipal.api.logfilters.ClientErrorWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"aipal.cache": {"level": env.str("CACHE_LOG_LEVEL", default="INFO")}},
 }

@@ -9,7 +9,7 @@ key prefix of their own so they never touch anyone else's keys.
 import os
 
 from aipal.settings.base import *  # noqa: F403
-from aipal.settings.base import AIPAL_CACHE, CACHES, REST_FRAMEWORK, env
+from aipal.settings.base import AIPAL_CACHE, CACHES, REST_FRAMEWORK, STORAGES, env
 from aipal.settings.redis_target import embedded_target
 
 REAL_BACKENDS = os.environ.get("AIPAL_TEST_BACKENDS", "fake") == "real"
@@ -18,6 +18,11 @@ REAL_BACKENDS = os.environ.get("AIPAL_TEST_BACKENDS", "fake") == "real"
 SECRET_KEY = "test-only-secret-key-long-enough-for-the-debug-off-check"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Pages render without collectstatic: static URLs are the files' own names, and WhiteNoise
+# serves nothing (no STATIC_ROOT to scan for each test's handler). The browser tests
+# collect into a temporary STATIC_ROOT with the production storage themselves.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STATIC_ROOT = None
 REST_FRAMEWORK = {**REST_FRAMEWORK}
 
 if REAL_BACKENDS:

@@ -106,9 +106,9 @@ def test_atomic_requests_invalidate_after_the_request_commits(monkeypatch):
     in_transaction_when_applied = []
     original = invalidation.apply_all
 
-    def recording(per_user):  # type: ignore[no-untyped-def]
+    def recording(per_user, events=None):  # type: ignore[no-untyped-def]
         in_transaction_when_applied.append(connection.in_atomic_block)
-        return original(per_user)
+        return original(per_user, events)
 
     monkeypatch.setattr(invalidation, "apply_all", recording)
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 # The caller's own settings stay out: each test sets exactly what it tests.
-_CLEARED = ("DJANGO_", "DATABASE_URL", "REDIS_URL", "CACHE_", "AIPAL_", "THROTTLE_", "TOKEN_TTL_HOURS")
+_CLEARED = ("DJANGO_", "DATABASE_URL", "REDIS_URL", "CACHE_", "AIPAL_", "THROTTLE_", "TOKEN_TTL_HOURS", "LOG_FORMAT")
 
 
 def run_python(args: list[str], *, path: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
