@@ -2,8 +2,25 @@
 
 Every Redis call goes through ``aipal.cache.client`` (short timeouts, circuit breaker),
 so an outage becomes ``redis_connected: false`` with null figures, never an exception
-or a hang. Only O(1) commands run here (PING, DBSIZE, INFO, TIME, HGETALL): monitors
-poll this every few seconds, and KEYS or SCAN would cost O(keys) on each poll.
+or a hang. What each figure measures:
+
+- ``response_time_ms``: the round trip of a PING from this process.
+- ``memory_used_mb``: Redis's ``used_memory`` (INFO memory) in MiB: the whole server's,
+  other apps' data included: Redis keeps no total per key prefix.
+- ``keys_count``: the keys under ``CACHE_KEY_PREFIX`` only (``keycount``: a SCAN
+  remembered a few seconds, bounded on a huge Redis).
+- ``hit_rate``: hits / (hits + misses) over every process and server, from the totals
+  each process adds to Redis (``aipal.cache.stats``).
+- ``evictions_per_minute``: the server's ``evicted_keys`` as a rate (``evictions``).
+- ``invalidation``: the end-to-end invalidation probe (``probe``): ok, failed, unknown.
+- ``warnings``: what in Redis's settings or these figures needs an operator's attention
+  (``memory_policy``; a failed probe; a partial key count).
+
+``status`` is ``unhealthy`` when Redis does not answer; ``degraded`` when it answers
+slowly (PING at or over ``SLOW_PING_MS``), when the invalidation probe failed, or when
+``maxmemory-policy`` is ``noeviction`` with a ``maxmemory`` (writes would fail once
+full); else ``healthy``. ``check_health``, ``is_healthy`` and ``get_status_string`` are
+the seed's API.
 """
 
 from __future__ import annotations
@@ -15,12 +32,15 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, Error, connections
-from redis import Redis
 
 from aipal.cache import client, stats
 from aipal.cache.conf import cache_settings
 from aipal.timefmt import iso
 from cachehealth.evictions import evictions_per_minute
+from cachehealth.keycount import app_keys_count
+from cachehealth.memory_policy import memory_policy_report
+from cachehealth.probe import InvalidationCheck, probe_invalidation
+from cachehealth.redisprobe import SLOW_PING_MS, RedisProbe, probe_redis
 
 __all__ = [
     "SLOW_PING_MS",
@@ -28,6 +48,9 @@ __all__ = [
     "CacheHealthChecker",
     "HealthStatus",
     "RedisProbe",
+    "check_health",
+    "get_status_string",
+    "is_healthy",
     "database_reachable",
     "probe_redis",
     "shared_hit_rate",
@@ -35,8 +58,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# The seed's threshold: a PING at or above this is "degraded".
-SLOW_PING_MS = 10.0
 _BYTES_PER_MB = 1024 * 1024
 
 
@@ -46,74 +67,14 @@ class HealthStatus(StrEnum):
     UNHEALTHY = "unhealthy"
 
 
-def status_for(connected: bool, response_time_ms: float | None) -> HealthStatus:
-    """Return healthy (connected, PING under SLOW_PING_MS), degraded (slow) or unhealthy."""
+def status_for(connected: bool, response_time_ms: float | None, *, impaired: bool = False) -> HealthStatus:
+    """Return healthy (connected, PING under SLOW_PING_MS), degraded (slow, or ``impaired``)
+    or unhealthy (not connected)."""
     if not connected:
         return HealthStatus.UNHEALTHY
-    if response_time_ms is not None and response_time_ms < SLOW_PING_MS:
+    if response_time_ms is not None and response_time_ms < SLOW_PING_MS and not impaired:
         return HealthStatus.HEALTHY
     return HealthStatus.DEGRADED
-
-
-@dataclass(frozen=True)
-class RedisProbe:
-    """What one probe of Redis saw; None where a figure could not be read."""
-
-    connected: bool
-    response_time_ms: float | None = None
-    used_memory_bytes: int | None = None
-    evicted_keys: int | None = None
-    keys_count: int | None = None
-    server_time: float | None = None
-
-
-def _read_figures(r: Redis) -> list[Any]:
-    """Read DBSIZE, INFO memory, INFO stats and TIME in one round trip.
-
-    NOTE: a command Redis refuses (the embedded fakeredis has no INFO) leaves an
-    exception in its slot instead of raising: it is an answer, not an outage, and must
-    neither trip the circuit breaker nor count as a Redis error.
-    """
-    pipe = r.pipeline(transaction=False)
-    pipe.dbsize()
-    pipe.info("memory")
-    pipe.info("stats")
-    pipe.time()
-    return pipe.execute(raise_on_error=False)
-
-
-def _info_int(section: object, name: str) -> int | None:
-    value = section.get(name) if isinstance(section, dict) else None
-    return value if isinstance(value, int) else None
-
-
-def _ping_ms() -> float:
-    """Return the PING round trip; raise CacheUnavailable when Redis does not answer."""
-    first = client.ping()
-    if first < SLOW_PING_MS:
-        return first
-    # A fresh pooled connection pays its TCP handshake in the first PING: ask once more.
-    return min(first, client.ping())
-
-
-def probe_redis() -> RedisProbe:
-    """PING Redis, then read its O(1) figures; never raises."""
-    try:
-        response_time_ms = _ping_ms()
-    except client.CacheUnavailable:
-        return RedisProbe(connected=False)
-    try:
-        keys_count, memory, counters, server_time = client.guarded(_read_figures)
-    except client.CacheUnavailable:
-        return RedisProbe(connected=True, response_time_ms=response_time_ms)
-    return RedisProbe(
-        connected=True,
-        response_time_ms=response_time_ms,
-        used_memory_bytes=_info_int(memory, "used_memory"),
-        evicted_keys=_info_int(counters, "evicted_keys"),
-        keys_count=keys_count if isinstance(keys_count, int) else None,
-        server_time=server_time[0] + server_time[1] / 1e6 if isinstance(server_time, tuple) else None,
-    )
 
 
 def shared_hit_rate() -> float | None:
@@ -140,7 +101,7 @@ def database_reachable(alias: str = DEFAULT_DB_ALIAS) -> bool:
 
 @dataclass(frozen=True)
 class CacheHealth:
-    """The body of ``GET /api/system/cache-health``, in API.md's field order."""
+    """The body of ``GET /api/system/cache-health``, in API.md's field order (then the additions)."""
 
     redis_connected: bool
     response_time_ms: float | None
@@ -152,36 +113,74 @@ class CacheHealth:
     backend: str
     timestamp: str
     status: HealthStatus
+    invalidation: InvalidationCheck | None = None  # None while Redis does not answer
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status.value}
+        return {
+            **asdict(self),
+            "status": self.status.value,
+            "invalidation": None if self.invalidation is None else self.invalidation.value,
+            "warnings": list(self.warnings),
+        }
 
 
 def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _keys_count(warnings: list[str]) -> int | None:
+    try:
+        counted = app_keys_count()
+    except client.CacheUnavailable:
+        return None
+    if not counted.complete:
+        warnings.append(f"keys_count is a lower bound: the SCAN stopped after {counted.count} keys.")
+    return counted.count
+
+
 class CacheHealthChecker:
     """Collect the cache-health figures: the seed's ``CacheHealthChecker`` for Django."""
 
     def check(self) -> CacheHealth:
-        """Probe Redis and the shared counters; figures that cannot be read are None."""
+        """Probe Redis, the shared counters and invalidation; figures that cannot be read are None."""
         probe = probe_redis()
-        status = status_for(probe.connected, probe.response_time_ms)
-        if status is HealthStatus.DEGRADED:
+        if not probe.connected:
+            return self._health(probe, HealthStatus.UNHEALTHY)
+        policy = memory_policy_report(probe.maxmemory, probe.maxmemory_policy)
+        warnings = list(policy.warnings)
+        invalidation = probe_invalidation()
+        if invalidation is InvalidationCheck.FAILED:
+            warnings.append("The invalidation probe failed: an invalidated entry was still served.")
+        elif invalidation is InvalidationCheck.UNKNOWN:
+            warnings.append("The invalidation probe could not finish: Redis failed during it.")
+        impaired = policy.degraded or invalidation is InvalidationCheck.FAILED
+        status = status_for(True, probe.response_time_ms, impaired=impaired)
+        if status_for(True, probe.response_time_ms) is HealthStatus.DEGRADED:
             log.warning("Cache response time degraded: %.0fms", probe.response_time_ms or 0.0)
+        return self._health(
+            probe,
+            status,
+            keys_count=_keys_count(warnings),
+            hit_rate=shared_hit_rate(),
+            invalidation=invalidation,
+            warnings=tuple(warnings),
+        )
+
+    def _health(self, probe: RedisProbe, status: HealthStatus, **figures: Any) -> CacheHealth:
         memory = probe.used_memory_bytes
         return CacheHealth(
             redis_connected=probe.connected,
             response_time_ms=_rounded(probe.response_time_ms, 3),
             memory_used_mb=None if memory is None else round(memory / _BYTES_PER_MB, 2),
-            keys_count=probe.keys_count,
-            hit_rate=shared_hit_rate() if probe.connected else None,
+            keys_count=figures.pop("keys_count", None),
+            hit_rate=figures.pop("hit_rate", None),
             evictions_per_minute=self._evictions(probe),
             errors_count=stats.snapshot().get("errors", 0),
             backend=cache_settings().backend_label,
             timestamp=iso(datetime.now(UTC)) or "",
             status=status,
+            **figures,
         )
 
     @staticmethod
@@ -189,6 +188,38 @@ class CacheHealthChecker:
         if probe.evicted_keys is None or probe.server_time is None:
             return None
         return evictions_per_minute(probe.evicted_keys, probe.server_time)
+
+
+def check_health() -> CacheHealth:
+    """Return the cache-health figures (the seed's ``checker.check_health()``)."""
+    return CacheHealthChecker().check()
+
+
+def is_healthy() -> bool:
+    """Return whether the cache is healthy: connected, PING under SLOW_PING_MS, nothing degraded."""
+    return check_health().status is HealthStatus.HEALTHY
+
+
+def _figure(value: float | int | None, unit: str = "", fmt: str = "{}") -> str:
+    return "n/a" if value is None else fmt.format(value) + unit
+
+
+def get_status_string(health: CacheHealth | None = None) -> str:
+    """Return a one-line summary, e.g. ``✓ Redis Connected | Response Time: 2.5ms | ... | Status: healthy``."""
+    health = check_health() if health is None else health
+    if not health.redis_connected:
+        return f"✗ Redis Disconnected | Errors: {health.errors_count} | Status: {health.status.value}"
+    hit_rate = None if health.hit_rate is None else health.hit_rate * 100
+    parts = [
+        "✓ Redis Connected" if health.status is HealthStatus.HEALTHY else "! Redis Connected",
+        f"Response Time: {_figure(health.response_time_ms, 'ms', '{:.1f}')}",
+        f"Memory: {_figure(health.memory_used_mb, 'MB', '{:.1f}')}",
+        f"Keys: {_figure(health.keys_count)}",
+        f"Hit Rate: {_figure(hit_rate, '%', '{:.1f}')}",
+        f"Invalidation: {_figure(health.invalidation and health.invalidation.value)}",
+        f"Status: {health.status.value}",
+    ]
+    return " | ".join(parts)
 
 
 def quick_status() -> HealthStatus:

@@ -14,14 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, OuterRef, Q
 from rest_framework.exceptions import NotFound
 
 from aipal.cache.aside import CachedRead, CacheStatus, get_or_fill
+from ari.models import ARISnapshot
+from goals.models import Goal
+from tasks.models import Task
 
-__all__ = ["DEFAULT_READ_MODULES", "WarmReport", "read_sources", "warm_user"]
+__all__ = ["DEFAULT_READ_MODULES", "WarmReport", "active_user_ids", "read_sources", "warm_user"]
 
 # Every module whose ``default_reads(*, user_id)`` lists cached GETs of one user.
 DEFAULT_READ_MODULES: tuple[str, ...] = (
@@ -90,3 +96,20 @@ def warm_user(user_id: int, *, sources: Iterable[ReadSource] | None = None) -> W
             else:
                 report.bypassed += 1
     return report
+
+
+def active_user_ids(*, since: datetime | None = None) -> list[int]:
+    """Return the ids of users with ``is_active`` set, in id order; with ``since``, only those
+    active since then: logged in or joined, or with an ARI snapshot taken, a goal created or
+    updated, or a task created, started or completed at or after ``since``."""
+    users = get_user_model().objects.filter(is_active=True)
+    if since is not None:
+        snapshots = ARISnapshot.objects.filter(user=OuterRef("pk"), timestamp__gte=since)
+        goals = Goal.objects.filter(Q(created_at__gte=since) | Q(updated_at__gte=since), user=OuterRef("pk"))
+        tasks = Task.objects.filter(
+            Q(created_at__gte=since) | Q(started_at__gte=since) | Q(completed_at__gte=since), user=OuterRef("pk")
+        )
+        users = users.filter(
+            Q(last_login__gte=since) | Q(date_joined__gte=since) | Exists(snapshots) | Exists(goals) | Exists(tasks)
+        )
+    return list(users.order_by("pk").values_list("pk", flat=True))

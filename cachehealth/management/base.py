@@ -1,14 +1,18 @@
-"""What the cache_* commands share: refusing the embedded Redis, validating user ids."""
+"""What the cache_* commands share: refusing the embedded Redis, validating user ids and dates."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from aipal.cache import client
 from aipal.cache.conf import cache_settings
 
-__all__ = ["existing_user_id", "parse_user_id", "require_redis", "require_shared_cache"]
+__all__ = ["existing_user_id", "parse_since", "parse_user_id", "require_redis", "require_shared_cache"]
 
 _MAX_ID = 2**63 - 1
 
@@ -50,3 +54,25 @@ def existing_user_id(value: object) -> int:
     if not get_user_model().objects.filter(pk=user_id).exists():
         raise CommandError(f"User {user_id} does not exist.")
     return user_id
+
+
+def parse_since(value: object) -> datetime:
+    """Return ``value`` (an ISO date or datetime; naive ones in TIME_ZONE) as an aware datetime
+    not in the future, else raise CommandError."""
+    text = str(value).strip()
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            moment = None if day is None else datetime.combine(day, time.min)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise CommandError(
+            f"--since must be an ISO date or datetime (2026-01-31, 2026-01-31T08:00, 2026-01-31T08:00Z), got {value!r}."
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    if moment > timezone.now():
+        raise CommandError(f"--since {text} is in the future: no user can have been active since then.")
+    return moment

@@ -148,19 +148,34 @@ def test_warm_names_a_missing_selectors_module(user, monkeypatch):
 def test_stats_prints_figures_and_shared_totals(api, user, fresh_totals):
     api.get(f"/api/users/{user.id}/goals")
     api.get(f"/api/users/{user.id}/goals")
-    table = run("cache_stats")
-    assert "redis_connected" in table and "hit_rate" in table
-    assert "shared totals          hits=1 misses=1" in table
+    table = run("cache_stats").splitlines()
+    assert table[0] == "Cache health"
+    assert "  redis_connected         yes" in table
+    assert "  hit_rate                50.0% (every process)" in table
+    assert "  invalidation            ok" in table
+    totals = table.index("Shared totals (every process)")
+    assert table[totals + 1 : totals + 5] == [
+        "  hits                    1",
+        "  misses                  1",
+        "  reads                   2",
+        "  hit rate                50.0%",
+    ]
+    assert table[-1] == "Cache healthy."
     data = json.loads(run("cache_stats", "--json"))
     assert data["health"]["status"] == "healthy"
     assert data["health"]["hit_rate"] == 0.5
+    assert data["health"]["invalidation"] == "ok"
     assert data["shared_totals"] == {"hits": 1, "misses": 1}
+    assert data["families"] == {}
 
 
 @pytest.mark.parametrize(
     ("command", "args", "message"),
     [
-        ("cache_flush", [], "one of the arguments --user --all is required"),
+        ("cache_flush", [], "give --user ID, --family NAME"),
+        ("cache_flush", ["--all", "--family", "GOAL_LIST"], "give --family alone or --all"),
+        ("cache_flush", ["--family", "GOALS"], "unknown key family 'GOALS'; valid names: PROFILE, .*GOAL_LIST"),
+        ("cache_flush", ["--family", "GOAL_LIST", "--user", "0"], "positive integer"),
         ("cache_flush", ["--user", "1", "--all"], "not allowed with"),
         ("cache_flush", ["--user", "abc"], "positive integer"),
         ("cache_flush", ["--user", "0"], "positive integer"),
@@ -170,6 +185,10 @@ def test_stats_prints_figures_and_shared_totals(api, user, fresh_totals):
         ("cache_warm", [], "one of the arguments --user --all-active is required"),
         ("cache_warm", ["--user", "1e3"], "positive integer"),
         ("cache_warm", ["--user", "99999999"], "does not exist"),
+        ("cache_warm", ["--user", "1", "--since", "2020-01-01"], "use it with --all-active"),
+        ("cache_warm", ["--all-active", "--since", "yesterday"], "ISO date or datetime"),
+        ("cache_warm", ["--all-active", "--since", "2020-13-01"], "ISO date or datetime"),
+        ("cache_warm", ["--all-active", "--since", "2999-01-01"], "in the future"),
     ],
 )
 def test_bad_arguments_are_command_errors(command, args, message):
@@ -182,6 +201,7 @@ def test_commands_fail_clearly_when_redis_is_down(user, dead_redis):
         with pytest.raises(CommandError, match="Redis is unreachable"):
             run(command, "--user", str(user.id))
     assert "unavailable (Redis unreachable)" in run("cache_stats")
+    assert "Cache unhealthy." in run("cache_stats")
 
 
 @pytest.mark.parametrize("args", [["cache_flush", "--all"], ["cache_warm", "--all-active"], ["cache_stats"]])

@@ -1,0 +1,87 @@
+"""One probe of Redis: PING, then INFO memory, INFO stats and TIME in one round trip.
+
+Only O(1) commands run here: the metrics collector calls this on every scrape and
+health on every poll. Every call goes through ``aipal.cache.client``, so an outage is
+``connected=False``, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from aipal.cache import client
+
+__all__ = ["SLOW_PING_MS", "RedisProbe", "probe_redis"]
+
+# The seed's threshold: a PING at or above this is "degraded".
+SLOW_PING_MS = 10.0
+
+
+@dataclass(frozen=True)
+class RedisProbe:
+    """What one probe of Redis saw; None where a figure could not be read."""
+
+    connected: bool
+    response_time_ms: float | None = None
+    used_memory_bytes: int | None = None
+    evicted_keys: int | None = None
+    server_time: float | None = None
+    maxmemory: int | None = None
+    maxmemory_policy: str | None = None
+
+
+def _read_figures(r: Redis) -> list[Any]:
+    """Read INFO memory, INFO stats and TIME in one round trip.
+
+    NOTE: a command Redis refuses (the embedded fakeredis has no INFO) leaves an
+    exception in its slot instead of raising: it is an answer, not an outage, and must
+    neither trip the circuit breaker nor count as a Redis error.
+    """
+    pipe = r.pipeline(transaction=False)
+    pipe.info("memory")
+    pipe.info("stats")
+    pipe.time()
+    return pipe.execute(raise_on_error=False)
+
+
+def _info_int(section: object, name: str) -> int | None:
+    value = section.get(name) if isinstance(section, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def _info_str(section: object, name: str) -> str | None:
+    value = section.get(name) if isinstance(section, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _ping_ms() -> float:
+    """Return the PING round trip; raise CacheUnavailable when Redis does not answer."""
+    first = client.ping()
+    if first < SLOW_PING_MS:
+        return first
+    # A fresh pooled connection pays its TCP handshake in the first PING: ask once more.
+    return min(first, client.ping())
+
+
+def probe_redis() -> RedisProbe:
+    """PING Redis, then read its O(1) figures; never raises."""
+    try:
+        response_time_ms = _ping_ms()
+    except client.CacheUnavailable:
+        return RedisProbe(connected=False)
+    try:
+        memory, counters, server_time = client.guarded(_read_figures)
+    except client.CacheUnavailable:
+        return RedisProbe(connected=True, response_time_ms=response_time_ms)
+    return RedisProbe(
+        connected=True,
+        response_time_ms=response_time_ms,
+        used_memory_bytes=_info_int(memory, "used_memory"),
+        evicted_keys=_info_int(counters, "evicted_keys"),
+        server_time=server_time[0] + server_time[1] / 1e6 if isinstance(server_time, tuple) else None,
+        maxmemory=_info_int(memory, "maxmemory"),
+        maxmemory_policy=_info_str(memory, "maxmemory_policy"),
+    )
