@@ -3,12 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from django_prometheus import exports
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from aipal.api.root import ApiRootView
 from aipal.api.routing import api_path
 from aipal.api.throttling import throttled_login
+from cachehealth.metrics import metrics_view
 
 handler400 = "aipal.api.exceptions.bad_request"
 handler403 = "aipal.api.exceptions.permission_denied"
@@ -18,6 +18,8 @@ handler500 = "aipal.api.exceptions.server_error"
 urlpatterns = [
     # The admin's login form, behind the same login throttle as the token login.
     path("admin/login/", throttled_login(admin.site.login)),
+    # The admin cache page (staff only, through admin.site.admin_view): before the admin's catch-all.
+    path("admin/cache/", include("cachehealth.admin_urls")),
     path("admin/", admin.site.urls),
     # The browsable API's session login (throttled like the admin's) and logout.
     path("api-auth/", include("aipal.api.session_urls")),
@@ -36,5 +38,5 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="aipal/redoc.html", throttle_classes=[]),
         "redoc",
     ),
-    re_path(r"^metrics/?$", exports.ExportToDjangoView, name="prometheus-django-metrics"),
+    re_path(r"^metrics/?$", metrics_view, name="prometheus-django-metrics"),
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from redis import Redis
 
@@ -23,7 +24,15 @@ from aipal.cache import client, keys
 from aipal.cache.conf import cache_settings
 from aipal.cache.invalidation import apply_all
 
-__all__ = ["FamilyKey", "family_flush", "family_keys", "family_names", "family_pattern", "spec_named"]
+__all__ = [
+    "FamilyKey",
+    "family_flush",
+    "family_keys",
+    "family_matcher",
+    "family_names",
+    "family_pattern",
+    "spec_named",
+]
 
 _BATCH = 500
 
@@ -60,6 +69,17 @@ def _regex(spec: keys.KeySpec) -> re.Pattern[str]:
         path = path.replace(re.escape(f"{{{spec.object_param}}}"), r"(?P<object>[0-9]+)")
     prefix = re.escape(cache_settings().key_prefix)
     return re.compile(rf"^{prefix}:[^:]+:[^:]+:\{{u:(?P<user>[0-9]+)\}}:{path}(?:[?#].*)?$", re.DOTALL)
+
+
+def family_matcher() -> Callable[[str], keys.KeySpec | None]:
+    """Return a function naming the family (KeySpec) of a key of this app, None for other keys
+    (generation hashes, throttles, counters); built once per listing, as the prefix is a setting."""
+    regexes = [(spec, _regex(spec)) for spec in keys.ALL_SPECS]
+
+    def family_of(name: str) -> keys.KeySpec | None:
+        return next((spec for spec, regex in regexes if regex.match(name)), None)
+
+    return family_of
 
 
 class FamilyKey:

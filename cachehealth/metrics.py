@@ -7,20 +7,28 @@ asks for them at scrape time rather than keeping copies that go stale:
 ``redis_connected``. A figure that cannot be read is left out of the scrape (absent,
 not a made-up zero); ``redis_connected`` is always there. The probe goes through the
 cache client, so a scrape during an outage is as quick as its breaker allows.
+
+``metrics_view`` answers ``/metrics``. Under gunicorn ``PROMETHEUS_MULTIPROC_DIR`` is set
+(``gunicorn.conf.py``): every worker writes its metrics to files there and the view sums
+them over the workers, dead ones' counters included, then adds the figures read at scrape
+time (this collector's). Without it (runserver, tests) it shows this process's registry.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 
-from prometheus_client import REGISTRY, CollectorRegistry
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from aipal.cache.client import pool
 from cachehealth.health import probe_redis
 
-__all__ = ["CacheHealthCollector", "register_collector"]
+__all__ = ["CacheHealthCollector", "metrics_view", "multiprocess_dir", "register_collector"]
 
 _lock = threading.Lock()
 _registered: dict[int, CacheHealthCollector] = {}
@@ -64,3 +72,23 @@ def register_collector(registry: CollectorRegistry = REGISTRY) -> CacheHealthCol
             registry.register(collector)
             _registered[id(registry)] = collector
         return collector
+
+
+def multiprocess_dir() -> str | None:
+    """Return the directory the workers write their metrics to, or None in a single process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def _scrape_registry() -> CollectorRegistry:
+    if multiprocess_dir() is None:
+        return REGISTRY
+    registry = CollectorRegistry(auto_describe=False)
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(CacheHealthCollector())  # read now, by this worker: not in the files
+    return registry
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Answer ``/metrics`` in Prometheus' text format, summed over the server's workers."""
+    pool.sample()
+    return HttpResponse(generate_latest(_scrape_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -3,7 +3,8 @@
 - the outbox drain (``recovery.drain``), every ``OUTBOX_POLL_SECONDS``: replays the
   invalidations other processes could not apply;
 - the statistics flush (``stats.flush``), every ``STATS_FLUSH_SECONDS``: adds this
-  process's hit and miss tallies to the totals shared in Redis.
+  process's hit and miss tallies to the totals shared in Redis, and samples its Redis
+  pool for ``/metrics`` (``client.pool``).
 
 The thread starts on first use and again in a forked child (gunicorn workers); a
 setting of 0 turns a job off, and with both off (the tests) no thread runs.
@@ -30,9 +31,14 @@ _stop = threading.Event()
 
 def _jobs() -> list[tuple[float, Callable[[], None]]]:
     from aipal.cache import recovery, stats
+    from aipal.cache.client import pool
 
     conf = cache_settings()
-    jobs = [(conf.outbox_poll_seconds, recovery.drain), (conf.stats_flush_seconds, stats.flush)]
+    jobs = [
+        (conf.outbox_poll_seconds, recovery.drain),
+        (conf.stats_flush_seconds, stats.flush),
+        (conf.stats_flush_seconds, pool.sample),
+    ]
     return [(every, job) for every, job in jobs if every > 0]
 
 

@@ -65,13 +65,13 @@ def apply_all(per_user: Mapping[int, Iterable[str]], events: Mapping[int, Iterab
             client.bump_generations(work, fresh_connection=True)
     except client.CacheUnavailable as exc:
         for user_id, fields in work.items():
-            stats.record_invalidation("failed")
+            stats.record_invalidation("failed", events=(events or {}).get(user_id, ()))
             log.error("Invalidation of user %s failed (%s): kept for replay: %s", user_id, exc, sorted(fields))
             recovery.record(user_id, fields)
         return False
     lag_ms = (time.perf_counter() - started) * 1000
-    for _ in work:
-        stats.record_invalidation("applied", lag_ms)
+    for user_id in work:
+        stats.record_invalidation("applied", lag_ms, events=(events or {}).get(user_id, ()))
     if events and log.isEnabledFor(logging.INFO):
         for user_id in work:
             log.info("Invalidated %s for user %s", ", ".join(sorted(events.get(user_id, ()))), user_id)

@@ -11,8 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from aipal.cache import client, keys
-from cachehealth import warming
-from cachehealth.management.commands import cache_flush
+from cachehealth import flushing, warming
 from goals.services import goal_create
 from tasks.services import task_create
 
@@ -56,7 +55,7 @@ def test_flush_user_dry_run_deletes_nothing(api, user):
 def test_flush_user_bumps_the_users_generation_first(user, monkeypatch):
     """Deleting keys alone would let a fill that read before the flush store its old bytes."""
     calls = []
-    monkeypatch.setattr(cache_flush, "apply_now", lambda user_id, fields: calls.append((user_id, set(fields))) or True)
+    monkeypatch.setattr(flushing, "apply_now", lambda user_id, fields: calls.append((user_id, set(fields))) or True)
     run("cache_flush", "--user", str(user.id))
     assert calls == [(user.id, {keys.USER_GENERATION})]
 
@@ -165,8 +164,8 @@ def test_stats_prints_figures_and_shared_totals(api, user, fresh_totals):
     assert data["health"]["status"] == "healthy"
     assert data["health"]["hit_rate"] == 0.5
     assert data["health"]["invalidation"] == "ok"
-    assert data["shared_totals"] == {"hits": 1, "misses": 1}
-    assert data["families"] == {}
+    assert data["shared_totals"] == {"hits": 1, "misses": 1, "hits:GOAL_LIST": 1, "misses:GOAL_LIST": 1}
+    assert data["families"] == {"GOAL_LIST": {"hits": 1, "misses": 1}}
 
 
 @pytest.mark.parametrize(

@@ -213,20 +213,25 @@ def guarded(operation: Callable[[Redis], T], *, run_id: str | None = None) -> T:
     An operation whose keys name a server lifetime passes that ``run_id``: a restart is
     seen by the reconnection that precedes the command, so a different run_id after the
     call means the keys named the previous lifetime, and the result is discarded.
+    Each call that reached Redis is timed (``redis_operation_duration_ms``).
     """
+    started = time.perf_counter()
     try:
         result = _through_breaker(operation)
-    except pybreaker.CircuitBreakerError as exc:
+    except pybreaker.CircuitBreakerError as exc:  # failed fast, or the failure that opened it
         _record_failure()
         raise CacheUnavailable("circuit breaker open") from exc
     except ResponseError as exc:  # refused (OOM, ACL, WRONGTYPE): not an outage for the breaker
+        stats.record_redis_call((time.perf_counter() - started) * 1000)
         _record_failure()
         _log_failure(exc)
         raise CacheUnavailable(str(exc)) from exc
     except (RedisError, OSError) as exc:
+        stats.record_redis_call((time.perf_counter() - started) * 1000)
         _record_failure()
         _log_failure(exc)
         raise CacheUnavailable(str(exc)) from exc
+    stats.record_redis_call((time.perf_counter() - started) * 1000)
     if run_id is not None and epoch.current() != run_id:
         _record_failure()
         raise CacheUnavailable("Redis restarted during the call")

@@ -5,7 +5,8 @@ cannot store what it read before), then deletes the user's keys with SCAN + UNLI
 ``--family NAME`` (a KeySpec of ``aipal.cache.keys``, e.g. ``GOAL_LIST``) does the same
 for one data set, of every user or, with ``--user``, of one (see
 ``cachehealth.families``). ``--all`` deletes every key under ``CACHE_KEY_PREFIX`` and
-nothing else: never FLUSHDB, the Redis may be shared.
+nothing else: never FLUSHDB, the Redis may be shared. The flushes themselves live in
+``cachehealth.flushing``, shared with the admin cache page.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aipal.cache import client, keys
-from aipal.cache.invalidation import apply_now
-from cachehealth.families import family_flush, family_keys, spec_named
+from cachehealth.families import spec_named
+from cachehealth.flushing import FlushTarget
 from cachehealth.management.base import existing_user_id, require_redis, require_shared_cache
 
 
@@ -46,13 +47,16 @@ class Command(BaseCommand):
         require_shared_cache("cache_flush")
         user_id = existing_user_id(options["user"]) if options["user"] is not None else None
         require_redis("cache_flush")
+        target = FlushTarget(spec=spec, user_id=user_id)
         try:
-            if spec is not None:
-                self._flush_family(spec, user_id, dry_run=options["dry_run"])
-            else:
-                self._flush(user_id, dry_run=options["dry_run"])
+            if options["dry_run"]:
+                where = "" if spec is not None else f" (pattern {target.pattern})"
+                self.stdout.write(f"Would delete {target.count()} keys of {target.scope}{where}.")
+                return
+            deleted = target.flush()
         except client.CacheUnavailable as exc:
             raise CommandError(f"cache_flush: Redis failed during the flush ({exc}).") from exc
+        self.stdout.write(self.style.SUCCESS(f"Flushed {target.scope}: {deleted} keys deleted."))
 
     @staticmethod
     def _spec(name: str | None) -> keys.KeySpec | None:
@@ -62,24 +66,3 @@ class Command(BaseCommand):
             return spec_named(name)
         except ValueError as exc:
             raise CommandError(f"cache_flush: {exc}.") from exc
-
-    def _flush(self, user_id: int | None, *, dry_run: bool) -> None:
-        pattern = keys.app_key_pattern() if user_id is None else keys.user_key_pattern(user_id)
-        scope = "this app" if user_id is None else f"user {user_id}"
-        if dry_run:
-            count = sum(1 for _ in client.scan_keys(pattern))
-            self.stdout.write(f"Would delete {count} keys of {scope} (pattern {pattern}).")
-            return
-        if user_id is not None and not apply_now(user_id, {keys.USER_GENERATION}):
-            raise CommandError(f"cache_flush: could not invalidate {scope}: Redis failed.")
-        deleted = client.scan_delete(pattern)
-        self.stdout.write(self.style.SUCCESS(f"Flushed {scope}: {deleted} keys deleted."))
-
-    def _flush_family(self, spec: keys.KeySpec, user_id: int | None, *, dry_run: bool) -> None:
-        scope = f"family {spec.name} of " + ("every user" if user_id is None else f"user {user_id}")
-        if dry_run:
-            count = len(family_keys(spec, user_id=user_id))
-            self.stdout.write(f"Would delete {count} keys of {scope}.")
-            return
-        deleted = family_flush(spec=spec, user_id=user_id)
-        self.stdout.write(self.style.SUCCESS(f"Flushed {scope}: {deleted} keys deleted."))
