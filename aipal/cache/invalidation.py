@@ -80,7 +80,8 @@ def apply_all(per_user: Mapping[int, Iterable[str]], events: Mapping[int, Iterab
 
 def apply_now(user_id: int, fields: Iterable[str], events: Iterable[str] = ()) -> bool:
     """Bump ``fields`` of one user now (see ``apply_all``)."""
-    return apply_all({user_id: fields}, {user_id: events})
+    events = tuple(events)
+    return apply_all({user_id: fields}, {user_id: events} if events else None)
 
 
 @contextmanager

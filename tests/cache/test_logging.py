@@ -48,8 +48,8 @@ def test_invalidations_are_logged_at_info_with_their_events_and_user(api, user, 
     ]
 
 
-def test_nothing_is_logged_per_request_at_the_default_level(api, user, caplog):
-    caplog.set_level(logging.WARNING, logger="aipal.cache")
+def test_nothing_is_logged_per_read_at_the_default_level(api, user, caplog):
+    caplog.set_level(logging.INFO, logger="aipal.cache")
     api.get(f"/api/users/{user.id}/goals")
     api.get(f"/api/users/{user.id}/goals")
     assert messages(caplog, "aipal.cache") == []
@@ -65,3 +65,30 @@ def test_a_lost_connection_is_logged_once_at_error(api, user, dead_redis, caplog
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR and "Redis" in r.getMessage()]
     assert errors[0].startswith("Redis connection failed: ")
     assert len([m for m in errors if m.startswith("Redis connection failed")]) == 1  # rate-limited
+
+
+def test_bumps_without_events_are_not_logged_as_invalidations(user, caplog):
+    from aipal.cache import invalidation
+
+    caplog.set_level(logging.INFO, logger="aipal.cache")
+    assert invalidation.apply_now(user.id, ["GOAL_LIST"])  # a flush or a replay: no event behind it
+    assert messages(caplog, "aipal.cache.invalidation") == []
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ("ConnectionError", "Redis connection failed: "),
+        ("TimeoutError", "Redis connection failed: "),
+        ("ResponseError", "Redis call failed: "),
+    ],
+)
+def test_a_lost_connection_is_told_from_a_refused_command(error, message, caplog, monkeypatch):
+    from redis import exceptions
+
+    from aipal.cache.client import guard
+
+    monkeypatch.setattr(guard, "_last_log", 0.0)
+    caplog.set_level(logging.ERROR, logger="aipal.cache")
+    guard._log_failure(getattr(exceptions, error)("boom"))
+    assert messages(caplog, "aipal.cache.client") == [f"{message}boom"]

@@ -22,6 +22,7 @@ from django_redis import get_redis_connection
 from redis import ConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from aipal.cache import epoch, stats
 from aipal.cache.client import direct
@@ -139,7 +140,7 @@ def _log_failure(exc: BaseException) -> None:
     now = time.monotonic()
     if now - _last_log >= _LOG_EVERY:
         _last_log = now
-        lost = isinstance(exc, RedisConnectionError | ConnectionError | TimeoutError)
+        lost = isinstance(exc, RedisConnectionError | RedisTimeoutError | ConnectionError | TimeoutError)
         log.error("Redis connection failed: %s" if lost else "Redis call failed: %s", exc)
 
 
