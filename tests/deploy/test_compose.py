@@ -17,7 +17,12 @@ import yaml
 from tests.deploy.conftest import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = {"DJANGO_SECRET_KEY": "k" * 60, "POSTGRES_PASSWORD": "pg-secret-1", "REDIS_PASSWORD": "redis-secret-2"}
+SECRETS = {
+    "DJANGO_SECRET_KEY": "k" * 60,
+    "POSTGRES_PASSWORD": "pg-secret-1",
+    "REDIS_PASSWORD": "redis-secret-2",
+    "GRAFANA_ADMIN_PASSWORD": "grafana-secret-3",
+}
 # Security settings the app reads, passed through to it when set.
 PASSED = {
     "THROTTLE_USER": "50/min",
@@ -73,8 +78,28 @@ def test_every_use_of_a_secret_requires_it(tmp_path):
     assert [(name, rest) for name, rest in secret_uses if not rest.startswith(":?")] == []
 
 
-def test_only_nginx_publishes_a_port(services):
-    assert {name for name, service in services.items() if service.get("ports")} == {"nginx"}
+def published(service: dict) -> list[tuple[str, str]]:
+    """(host address, port) of each published port (long or short syntax, as config prints it)."""
+    ports = []
+    for port in service.get("ports") or []:
+        if isinstance(port, dict):
+            ports.append((port.get("host_ip", ""), str(port.get("published", ""))))
+        else:
+            parts = str(port).split(":")
+            ports.append((parts[0] if len(parts) == 3 else "", parts[-2] if len(parts) > 1 else ""))
+    return ports
+
+
+def test_only_nginx_publishes_a_port_and_monitoring_only_on_loopback(services):
+    everywhere = {
+        name
+        for name, service in services.items()
+        if any(ip in ("", "0.0.0.0") for ip, _ in published(service))  # noqa: S104  (what it looks for)
+    }
+    assert everywhere == {"nginx"}
+    assert {name for name, service in services.items() if service.get("ports")} == {"nginx", "prometheus", "grafana"}
+    for name in ("prometheus", "grafana"):
+        assert {ip for ip, _ in published(services[name])} == {"127.0.0.1"}, name
     assert [str(port) for port in services["web"]["expose"]] == ["8000"]
     assert services["nginx"]["build"]["target"] == "proxy"
 
