@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from aipal.api.docs import RedocView, SwaggerView
 from aipal.api.root import ApiRootView
 from aipal.api.routing import api_path
 from aipal.api.throttling import throttled_login
@@ -32,10 +33,11 @@ urlpatterns = [
     path("", include("aipal.dashboard.api.urls")),
     path("", include("cachehealth.urls")),
     api_path("schema", SpectacularAPIView.as_view(throttle_classes=[]), "schema"),
-    api_path("docs", SpectacularSwaggerView.as_view(url_name="schema", throttle_classes=[]), "docs"),
+    # The docs pages send a Content-Security-Policy allowing this origin only (aipal.api.docs).
+    api_path("docs", SwaggerView.as_view(url_name="schema", throttle_classes=[]), "docs"),
     api_path(
         "redoc",
-        SpectacularRedocView.as_view(url_name="schema", template_name="aipal/redoc.html", throttle_classes=[]),
+        RedocView.as_view(url_name="schema", template_name="aipal/redoc.html", throttle_classes=[]),
         "redoc",
     ),
     re_path(r"^metrics/?$", metrics_view, name="prometheus-django-metrics"),

@@ -20,6 +20,7 @@ from importlib import import_module
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q
+from knox.models import AuthToken
 from rest_framework.exceptions import NotFound
 
 from aipal.cache.aside import CachedRead, CacheStatus, get_or_fill
@@ -100,16 +101,28 @@ def warm_user(user_id: int, *, sources: Iterable[ReadSource] | None = None) -> W
 
 def active_user_ids(*, since: datetime | None = None) -> list[int]:
     """Return the ids of users with ``is_active`` set, in id order; with ``since``, only those
-    active since then: logged in or joined, or with an ARI snapshot taken, a goal created or
-    updated, or a task created, started or completed at or after ``since``."""
+    active since then: joined, signed in (a session login or a token issued), or with an ARI
+    snapshot taken, a goal created or updated, or a task created, started or completed at or
+    after ``since``.
+
+    NOTE: ``last_login`` alone would miss API clients: only session and admin logins set it,
+    ``POST /api/auth/token/`` issues a token without touching it. A revoked token (logout,
+    a new password) is deleted, so its sign-in no longer counts.
+    """
     users = get_user_model().objects.filter(is_active=True)
     if since is not None:
+        tokens = AuthToken.objects.filter(user=OuterRef("pk"), created__gte=since)
         snapshots = ARISnapshot.objects.filter(user=OuterRef("pk"), timestamp__gte=since)
         goals = Goal.objects.filter(Q(created_at__gte=since) | Q(updated_at__gte=since), user=OuterRef("pk"))
         tasks = Task.objects.filter(
             Q(created_at__gte=since) | Q(started_at__gte=since) | Q(completed_at__gte=since), user=OuterRef("pk")
         )
         users = users.filter(
-            Q(last_login__gte=since) | Q(date_joined__gte=since) | Exists(snapshots) | Exists(goals) | Exists(tasks)
+            Q(last_login__gte=since)
+            | Q(date_joined__gte=since)
+            | Exists(tokens)
+            | Exists(snapshots)
+            | Exists(goals)
+            | Exists(tasks)
         )
     return list(users.order_by("pk").values_list("pk", flat=True))

@@ -1,7 +1,8 @@
 """The API root (``/api/``): every endpoint by name and URL, so a browser can find its way.
 
 JSON by default, the browsable API in a browser; no authentication needed. Per-user
-endpoints name the caller's own id once signed in, else carry a ``{user_id}`` template.
+endpoints name the caller's own id once signed in, else carry a ``{user_id}`` template,
+so the answer is private and varies on the credentials (``Authorization``, ``Cookie``).
 URLs are reversed from the URLconf's names, so the list cannot drift from the routes.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponseBase
 from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -60,3 +63,10 @@ class ApiRootView(BaseAPIView):
             path = reverse(url, kwargs={"user_id": user_id or _PLACEHOLDER_ID})
             links[name] = request.build_absolute_uri(path).replace(str(_PLACEHOLDER_ID), "{user_id}")
         return Response(links)
+
+    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any) -> Any:
+        """Mark the answer as one caller's: shared caches must not serve it to another."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        patch_cache_control(response, private=True)
+        return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
@@ -57,8 +57,8 @@ def existing_user_id(value: object) -> int:
 
 
 def parse_since(value: object) -> datetime:
-    """Return ``value`` (an ISO date or datetime; naive ones in TIME_ZONE) as an aware datetime
-    not in the future, else raise CommandError."""
+    """Return ``value`` (an ISO date or datetime; naive ones in TIME_ZONE) as an aware UTC
+    datetime not in the future, else raise CommandError."""
     text = str(value).strip()
     try:
         moment = parse_datetime(text)
@@ -71,8 +71,16 @@ def parse_since(value: object) -> datetime:
         raise CommandError(
             f"--since must be an ISO date or datetime (2026-01-31, 2026-01-31T08:00, 2026-01-31T08:00Z), got {value!r}."
         )
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    # NOTE: converted here, not by the database adapter: a moment at the calendar's edge
+    # (0001-01-01T00:00+05:00) has no UTC equivalent and would raise OverflowError in the query.
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise CommandError(
+            f"--since {text} is outside the range of UTC datetimes (0001-01-01T00:00Z to 9999-12-31T23:59Z)."
+        ) from exc
     if moment > timezone.now():
         raise CommandError(f"--since {text} is in the future: no user can have been active since then.")
     return moment

@@ -44,3 +44,13 @@ def test_the_root_is_browsable(client):
 def test_the_site_root_redirects_to_the_api_root(client, method):
     response = getattr(client, method)("/")
     assert (response.status_code, response["Location"]) == (302, "/api/")
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_root_is_private_and_varies_on_the_credentials(anon_api, api, signed_in):
+    """The body names the caller's id: a shared cache must neither keep it nor serve it to another."""
+    response = (api if signed_in else anon_api).get("/api/")
+    assert response.status_code == 200
+    vary = {name.strip().lower() for name in response["Vary"].split(",")}
+    assert {"accept", "authorization", "cookie"} <= vary
+    assert "private" in {part.strip() for part in response["Cache-Control"].split(",")}

@@ -10,7 +10,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
+from knox.models import AuthToken
 
 from aipal.cache import client, keys, stats
 from cachehealth import families
@@ -18,7 +20,8 @@ from cachehealth.warming import active_user_ids
 from goals.models import Goal
 from goals.services import goal_create
 from tasks.services import task_create
-from tests.factories import UserFactory
+from tests.conftest import CommittingAPIClient
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +85,34 @@ def test_warm_since_picks_users_active_since_then(db):
     assert len(active_user_ids()) == 6  # without --since: every active user
     Goal.objects.filter(pk=old.pk).update(updated_at=timezone.now())
     assert with_old_goal.id in active_user_ids(since=timezone.now() - timedelta(hours=1))
+
+
+def test_warm_since_counts_a_token_issued_then_as_a_sign_in(db):
+    """POST /api/auth/token/ leaves last_login as it was: the token's issue is the sign-in."""
+    long_ago = timezone.now() - timedelta(days=90)
+    api_client, stale_token = UserFactory(), UserFactory()
+    User = get_user_model()
+    User.objects.update(date_joined=long_ago, last_login=None)
+    response = CommittingAPIClient().post(
+        "/api/auth/token/", {"username": api_client.username, "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    AuthToken.objects.create(user=stale_token)
+    AuthToken.objects.filter(user=stale_token).update(created=long_ago)
+
+    assert User.objects.get(pk=api_client.pk).last_login is None
+    assert active_user_ids(since=timezone.now() - timedelta(hours=1)) == [api_client.id]
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00+05:00", "9999-12-31T23:59-05:00", "0001-01-01T00:00:00+14:00"])
+def test_warm_since_beyond_the_utc_calendar_is_a_clear_error(db, since):
+    with pytest.raises(CommandError, match="outside the range of UTC datetimes"):
+        run("cache_warm", "--all-active", "--since", since, "--dry-run")
+
+
+def test_warm_since_at_the_calendars_start_keeps_every_active_user(user, other_user):
+    out = run("cache_warm", "--all-active", "--since", "0001-01-01T00:00Z", "--dry-run")
+    assert out.startswith("Would warm 2 users:")
 
 
 # cache_flush --family

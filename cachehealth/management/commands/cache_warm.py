@@ -37,8 +37,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since",
             metavar="WHEN",
-            help="With --all-active: only users active since this ISO date or datetime (logged in, or "
-            "an ARI snapshot, goal or task created or changed).",
+            help="With --all-active: only users active since this ISO date or datetime (joined, logged in, "
+            "issued an API token, or an ARI snapshot, goal or task created or changed).",
         )
         parser.add_argument("--dry-run", action="store_true", help="List the users that would be warmed.")
 
