@@ -7,20 +7,22 @@ or a hang. What each figure measures:
 - ``response_time_ms``: the round trip of a PING from this process.
 - ``memory_used_mb``: Redis's ``used_memory`` (INFO memory) in MiB: the whole server's,
   other apps' data included: Redis keeps no total per key prefix.
-- ``keys_count``: the keys under ``CACHE_KEY_PREFIX`` only (``keycount``: a SCAN
-  remembered a few seconds, bounded on a huge Redis).
+- ``keys_count``: the keys under ``CACHE_KEY_PREFIX`` only, the app's bookkeeping keys
+  included (``keycount``: a time-boxed SCAN shared by every process for a few seconds).
+  None while Redis fails, or while another process makes the first count.
 - ``hit_rate``: hits / (hits + misses) over every process and server, from the totals
   each process adds to Redis (``aipal.cache.stats``).
 - ``evictions_per_minute``: the server's ``evicted_keys`` as a rate (``evictions``).
-- ``invalidation``: the end-to-end invalidation probe (``probe``): ok, failed, unknown.
+- ``invalidation``: the end-to-end invalidation probe (``probe``): ok, failed, unknown;
+  None while Redis does not answer or ``CACHE_ENABLED`` is false.
 - ``warnings``: what in Redis's settings or these figures needs an operator's attention
-  (``memory_policy``; a failed probe; a partial key count).
+  (``memory_policy``; a failed or unfinished probe; a partial key count).
 
-``status`` is ``unhealthy`` when Redis does not answer; ``degraded`` when it answers
-slowly (PING at or over ``SLOW_PING_MS``), when the invalidation probe failed, or when
-``maxmemory-policy`` is ``noeviction`` with a ``maxmemory`` (writes would fail once
-full); else ``healthy``. ``check_health``, ``is_healthy`` and ``get_status_string`` are
-the seed's API.
+``status`` is API.md's: ``unhealthy`` when Redis does not answer, ``degraded`` when it
+answers slowly (PING at or over ``SLOW_PING_MS``), else ``healthy``. A failed probe or a
+risky memory policy is a warning, not a status. ``check_health``, ``is_healthy`` and
+``get_status_string`` are the seed's API, as functions and as methods of
+``CacheHealthChecker``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from cachehealth.evictions import evictions_per_minute
 from cachehealth.keycount import app_keys_count
 from cachehealth.memory_policy import memory_policy_report
 from cachehealth.probe import InvalidationCheck, probe_invalidation
-from cachehealth.redisprobe import SLOW_PING_MS, RedisProbe, probe_redis
+from cachehealth.redisprobe import SLOW_PING_MS, RedisProbe, ping_ms, probe_redis
 
 __all__ = [
     "SLOW_PING_MS",
@@ -67,12 +69,12 @@ class HealthStatus(StrEnum):
     UNHEALTHY = "unhealthy"
 
 
-def status_for(connected: bool, response_time_ms: float | None, *, impaired: bool = False) -> HealthStatus:
-    """Return healthy (connected, PING under SLOW_PING_MS), degraded (slow, or ``impaired``)
+def status_for(connected: bool, response_time_ms: float | None) -> HealthStatus:
+    """Return healthy (connected, PING under SLOW_PING_MS), degraded (connected but slow)
     or unhealthy (not connected)."""
     if not connected:
         return HealthStatus.UNHEALTHY
-    if response_time_ms is not None and response_time_ms < SLOW_PING_MS and not impaired:
+    if response_time_ms is not None and response_time_ms < SLOW_PING_MS:
         return HealthStatus.HEALTHY
     return HealthStatus.DEGRADED
 
@@ -113,7 +115,7 @@ class CacheHealth:
     backend: str
     timestamp: str
     status: HealthStatus
-    invalidation: InvalidationCheck | None = None  # None while Redis does not answer
+    invalidation: InvalidationCheck | None = None  # None: Redis does not answer, or the cache is off
     warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
@@ -134,8 +136,10 @@ def _keys_count(warnings: list[str]) -> int | None:
         counted = app_keys_count()
     except client.CacheUnavailable:
         return None
+    if counted is None:
+        return None
     if not counted.complete:
-        warnings.append(f"keys_count is a lower bound: the SCAN stopped after {counted.count} keys.")
+        warnings.append(f"keys_count is a lower bound: visited about {counted.visited} keys, found {counted.count}.")
     return counted.count
 
 
@@ -153,10 +157,9 @@ class CacheHealthChecker:
         if invalidation is InvalidationCheck.FAILED:
             warnings.append("The invalidation probe failed: an invalidated entry was still served.")
         elif invalidation is InvalidationCheck.UNKNOWN:
-            warnings.append("The invalidation probe could not finish: Redis failed during it.")
-        impaired = policy.degraded or invalidation is InvalidationCheck.FAILED
-        status = status_for(True, probe.response_time_ms, impaired=impaired)
-        if status_for(True, probe.response_time_ms) is HealthStatus.DEGRADED:
+            warnings.append("The invalidation probe could not finish: Redis failed or a fill was refused.")
+        status = status_for(True, probe.response_time_ms)
+        if status is HealthStatus.DEGRADED:
             log.warning("Cache response time degraded: %.0fms", probe.response_time_ms or 0.0)
         return self._health(
             probe,
@@ -189,6 +192,18 @@ class CacheHealthChecker:
             return None
         return evictions_per_minute(probe.evicted_keys, probe.server_time)
 
+    def check_health(self) -> CacheHealth:
+        """Return every cache-health figure (the seed's ``check_health()``)."""
+        return check_health()
+
+    def is_healthy(self) -> bool:
+        """Return whether Redis is connected and answers a PING under SLOW_PING_MS (the seed's ``is_healthy()``)."""
+        return is_healthy()
+
+    def get_status_string(self) -> str:
+        """Return the one-line summary of a fresh check (the seed's ``get_status_string()``)."""
+        return get_status_string()
+
 
 def check_health() -> CacheHealth:
     """Return the cache-health figures (the seed's ``checker.check_health()``)."""
@@ -196,8 +211,11 @@ def check_health() -> CacheHealth:
 
 
 def is_healthy() -> bool:
-    """Return whether the cache is healthy: connected, PING under SLOW_PING_MS, nothing degraded."""
-    return check_health().status is HealthStatus.HEALTHY
+    """Return whether Redis is connected and a PING takes under SLOW_PING_MS (one PING, nothing written)."""
+    try:
+        return ping_ms() < SLOW_PING_MS
+    except client.CacheUnavailable:
+        return False
 
 
 def _figure(value: float | int | None, unit: str = "", fmt: str = "{}") -> str:

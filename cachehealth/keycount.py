@@ -1,84 +1,166 @@
-"""How many keys this app holds in Redis: a SCAN on ``<prefix>:*``, bounded and remembered.
+"""How many keys this app holds in Redis: a SCAN on ``<prefix>:*``, time-boxed and shared.
 
 The Redis may be shared with other apps, so DBSIZE would count their keys too; only a
 SCAN matching the app's prefix counts ours. A SCAN costs O(keys of the whole Redis)
-while health is polled every few seconds, so:
+while every process answers health polls, so:
 
-- the count is remembered per process for ``COUNT_TTL_SECONDS``: polls in between cost
-  nothing (a figure up to that old is fine for a key count);
-- one count makes at most ``MAX_SCAN_CALLS`` calls of ``SCAN_COUNT`` slots each
-  (about half a million keys); on a larger Redis it stops there and reports what it
-  counted, flagged as a lower bound, instead of holding a worker for seconds.
+- one count runs at most ``SCAN_BUDGET_SECONDS`` (then it stops and says how far it
+  got: a lower bound, never a worker held for seconds);
+- the count is shared in Redis (``shared_count_key()``, ``SHARED_TTL_SECONDS``): every
+  process serves it, and one process at a time recounts once it expires (a SET NX lock);
+  a process that finds neither the count nor the lock free serves its last count;
+- that last count belongs to one Redis, prefix and server lifetime: a change of
+  ``CACHES`` or ``AIPAL_CACHE`` forgets it, and so does ``forget()``.
+
+The count includes the app's bookkeeping keys (generation hashes, the shared hit and
+miss totals, the health probe's entries, this count and its lock): they are keys of
+this app, and they take Redis memory like the entries do.
+
+NOTE: the pages are read with raw SCAN cursors, not ``scan_iter``: with MATCH, a Redis
+full of other apps' keys returns empty pages that ``scan_iter`` loops over without
+yielding, so the time budget could not be checked between them. On a Redis Cluster
+``_pages`` is the one place to scan node by node.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from redis import Redis
 
 from aipal.cache import client, keys
+from aipal.cache.conf import cache_settings
 
-__all__ = ["COUNT_TTL_SECONDS", "KeysCount", "app_keys_count", "forget"]
+__all__ = ["SHARED_TTL_SECONDS", "KeysCount", "app_keys_count", "forget", "shared_count_key"]
 
-COUNT_TTL_SECONDS = 10.0
+SHARED_TTL_SECONDS = 10
+SCAN_BUDGET_SECONDS = 0.05
 SCAN_COUNT = 1000
-MAX_SCAN_CALLS = 500
+LOCK_MS = 2000  # far above the budget: a count that outlives it may be repeated, never wrong
+_RELEASE = client.lua_script("release")
 
 
 @dataclass(frozen=True)
 class KeysCount:
-    """A count of this app's keys; ``complete`` is False when the SCAN stopped at its bound."""
+    """A count of this app's keys; ``complete`` is False when the SCAN ran out of its time
+    budget, having visited about ``visited`` keys of the Redis."""
 
     count: int
-    complete: bool
+    complete: bool = True
+    visited: int = 0
+
+    def encoded(self) -> str:
+        return f"{self.count} {int(self.complete)} {self.visited}"
+
+    @classmethod
+    def decoded(cls, raw: bytes | str) -> KeysCount:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        count, complete, visited = (int(part) for part in text.split())
+        return cls(count, bool(complete), visited)
 
 
-class _Remembered:
-    """The last count of this process and when (monotonic) it was taken."""
+class _LastCount:
+    """This process's last count, and the (Redis location, prefix, run_id) it belongs to."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.owner: tuple[Any, ...] | None = None
         self.value: KeysCount | None = None
-        self.pattern = ""
-        self.taken_at = 0.0
+
+    def get(self, owner: tuple[Any, ...]) -> KeysCount | None:
+        with self.lock:
+            return self.value if self.owner == owner else None
+
+    def keep(self, owner: tuple[Any, ...], value: KeysCount) -> None:
+        with self.lock:
+            self.owner, self.value = owner, value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.owner, self.value = None, None
 
 
-_last = _Remembered()
+_last = _LastCount()
 
 
 def forget() -> None:
-    """Drop the remembered count (tests, or after a flush)."""
-    with _last.lock:
-        _last.value = None
+    """Drop this process's last count (tests, another Redis, or after a flush)."""
+    _last.clear()
 
 
-def _scan_count(pattern: str) -> KeysCount:
-    def op(r: Redis) -> KeysCount:
-        cursor, count = 0, 0
-        for _ in range(MAX_SCAN_CALLS):
-            cursor, names = r.scan(cursor=cursor, match=pattern, count=SCAN_COUNT)
-            count += len(names)
-            if int(cursor) == 0:
-                return KeysCount(count, complete=True)
-        return KeysCount(count, complete=False)
-
-    return client.guarded(op)
+@receiver(setting_changed, dispatch_uid="cachehealth.keycount.forget")
+def _forget_on_change(*, setting: str, **kwargs: object) -> None:
+    if setting in {"CACHES", "AIPAL_CACHE"}:
+        forget()
 
 
-def app_keys_count() -> KeysCount:
-    """Return the number of keys under ``CACHE_KEY_PREFIX``, at most COUNT_TTL_SECONDS old.
+def shared_count_key() -> str:
+    """Return the key of the count every process serves (under the app's prefix)."""
+    return f"{cache_settings().key_prefix}:health:keys_count"
 
-    Raise CacheUnavailable when Redis fails (nothing is remembered then).
+
+def _owner() -> tuple[Any, ...]:
+    location = settings.CACHES.get("default", {}).get("LOCATION")
+    return (str(location), cache_settings().key_prefix, client.server_run_id())
+
+
+def _pages(r: Redis, match: str) -> Iterator[list[Any]]:
+    """Yield SCAN's pages (each SCAN call's keys, maybe none) until the cursor comes back to 0."""
+    cursor = 0
+    while True:
+        cursor, names = r.scan(cursor=cursor, match=match, count=SCAN_COUNT)
+        yield names
+        if int(cursor) == 0:
+            return
+
+
+def _scan(r: Redis, match: str) -> KeysCount:
+    deadline = time.perf_counter() + SCAN_BUDGET_SECONDS
+    count = calls = 0
+    for names in _pages(r, match):
+        count += len(names)
+        calls += 1
+        if time.perf_counter() > deadline:
+            return KeysCount(count, complete=False, visited=calls * SCAN_COUNT)
+    return KeysCount(count)
+
+
+def _shared_or_recounted(r: Redis, match: str, token: str) -> KeysCount | None:
+    """Return the shared count; else recount under the lock and share it; None while another
+    process holds the lock."""
+    shared_key = shared_count_key()
+    lock_key = f"{shared_key}#lock"
+    raw = r.get(shared_key)
+    if raw is not None:
+        return KeysCount.decoded(raw)
+    if not r.set(lock_key, token, nx=True, px=LOCK_MS):
+        return None
+    try:
+        counted = _scan(r, match)
+        r.set(shared_key, counted.encoded(), ex=SHARED_TTL_SECONDS)
+    finally:
+        _RELEASE((lock_key,), (token,), client=r)
+    return counted
+
+
+def app_keys_count() -> KeysCount | None:
+    """Return the number of keys under ``CACHE_KEY_PREFIX``, at most SHARED_TTL_SECONDS old
+    (or this process's last count while another process recounts; None before any).
+
+    Raise CacheUnavailable when Redis fails.
     """
-    pattern = keys.app_key_pattern()
-    now = time.monotonic()
-    with _last.lock:
-        if _last.value is not None and _last.pattern == pattern and now - _last.taken_at < COUNT_TTL_SECONDS:
-            return _last.value
-    value = _scan_count(pattern)
-    with _last.lock:
-        _last.value, _last.pattern, _last.taken_at = value, pattern, now
-    return value
+    match = keys.app_key_pattern()
+    token = client.new_token()
+    counted = client.guarded(lambda r: _shared_or_recounted(r, match, token))
+    owner = _owner()
+    if counted is None:
+        return _last.get(owner)
+    _last.keep(owner, counted)
+    return counted

@@ -14,7 +14,7 @@ from redis import Redis
 
 from aipal.cache import client
 
-__all__ = ["SLOW_PING_MS", "RedisProbe", "probe_redis"]
+__all__ = ["SLOW_PING_MS", "RedisProbe", "ping_ms", "probe_redis"]
 
 # The seed's threshold: a PING at or above this is "degraded".
 SLOW_PING_MS = 10.0
@@ -57,7 +57,7 @@ def _info_str(section: object, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _ping_ms() -> float:
+def ping_ms() -> float:
     """Return the PING round trip; raise CacheUnavailable when Redis does not answer."""
     first = client.ping()
     if first < SLOW_PING_MS:
@@ -69,7 +69,7 @@ def _ping_ms() -> float:
 def probe_redis() -> RedisProbe:
     """PING Redis, then read its O(1) figures; never raises."""
     try:
-        response_time_ms = _ping_ms()
+        response_time_ms = ping_ms()
     except client.CacheUnavailable:
         return RedisProbe(connected=False)
     try:

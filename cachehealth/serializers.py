@@ -19,15 +19,20 @@ class CacheHealthSerializer(serializers.Serializer):
     memory_used_mb = serializers.FloatField(
         allow_null=True, help_text="Redis's used_memory in MiB: the whole server's, other apps' data included."
     )
-    keys_count = serializers.IntegerField(allow_null=True, help_text="Keys under CACHE_KEY_PREFIX (a few seconds old).")
+    keys_count = serializers.IntegerField(
+        allow_null=True, help_text="Keys under CACHE_KEY_PREFIX, bookkeeping keys included (a few seconds old)."
+    )
     hit_rate = serializers.FloatField(allow_null=True, help_text="Hits / (hits + misses) over every process.")
     evictions_per_minute = serializers.FloatField(allow_null=True)
     errors_count = serializers.IntegerField(help_text="Redis errors of the answering process.")
     backend = serializers.CharField()
     timestamp = serializers.DateTimeField()
-    status = serializers.CharField(help_text=f"One of {_CACHE_STATUSES}.")
+    status = serializers.CharField(
+        help_text=f"One of {_CACHE_STATUSES}: connected with a PING under 10 ms, connected but slow, not connected."
+    )
     invalidation = serializers.CharField(
-        allow_null=True, help_text=f"End-to-end invalidation probe: one of {_PROBE_OUTCOMES}; null if disconnected."
+        allow_null=True,
+        help_text=f"End-to-end invalidation probe: one of {_PROBE_OUTCOMES}; null if disconnected or the cache is off.",
     )
     warnings = serializers.ListField(
         child=serializers.CharField(), help_text="Redis settings or figures that need attention."

@@ -23,6 +23,7 @@ from aipal.accounts.tokens import issue
 from aipal.cache import client as cache_client
 from aipal.cache import epoch, recovery
 from aipal.cache.keys import app_key_pattern
+from cachehealth import keycount
 from tests.factories import UserFactory
 from tests.wsgi_client import WSGIClient
 
@@ -89,6 +90,7 @@ def clear_app_keys() -> None:
         pass
     cache_client.reset_breaker()
     recovery.forget_failures()
+    keycount.forget()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
