@@ -1,8 +1,8 @@
 """The invalidation probe: proof, on each health check, that a write makes its entries unreadable.
 
 One probe entry is filled, read back as a hit, invalidated through the write path
-(``invalidation.apply_all``, with no events, so nothing is logged as a user's
-invalidation), then read again; the check passes when that last read is a miss. The
+(``invalidation.apply_all`` as a check: nothing is logged, counted in the metrics or
+kept for replay as a user's invalidation), then read again; the check passes when that last read is a miss. The
 probe uses the same Lua scripts as the views (``client.read``, ``client.fill``), so a
 broken script, a generation hash that is not written, or a bump Redis drops shows as
 ``failed``.
@@ -85,7 +85,7 @@ def probe_invalidation() -> InvalidationCheck | None:
         try:
             if not any(_filled(key, token) for _ in range(_ATTEMPTS)):
                 return InvalidationCheck.UNKNOWN
-            if not invalidation.apply_all({PROBE_USER_ID: key.generation_fields[1:]}):
+            if not invalidation.apply_all({PROBE_USER_ID: key.generation_fields[1:]}, check=True):
                 return InvalidationCheck.UNKNOWN
             after = client.read(key, token)
         except client.CacheUnavailable:

@@ -48,9 +48,12 @@ class _Pending(NamedTuple):
 _batch: ContextVar[_Pending | None] = ContextVar("aipal_cache_invalidation_batch", default=None)
 
 
-def apply_all(per_user: Mapping[int, Iterable[str]], events: Mapping[int, Iterable[str]] | None = None) -> bool:
+def apply_all(
+    per_user: Mapping[int, Iterable[str]], events: Mapping[int, Iterable[str]] | None = None, *, check: bool = False
+) -> bool:
     """Bump every user's ``fields`` now, in one round trip; when Redis fails, keep them in
-    the outbox and return False. ``events`` (per user) names what is logged as invalidated."""
+    the outbox and return False. ``events`` (per user) names what is logged as invalidated.
+    ``check``: a health check's own bump, neither counted in the metrics nor kept for replay."""
     work = {user_id: frozenset(fields) for user_id, fields in per_user.items() if fields}
     if not work:
         return True
@@ -64,11 +67,15 @@ def apply_all(per_user: Mapping[int, Iterable[str]], events: Mapping[int, Iterab
             # (this process's breaker still resting) or have just restarted under the call.
             client.bump_generations(work, fresh_connection=True)
     except client.CacheUnavailable as exc:
+        if check:
+            return False
         for user_id, fields in work.items():
             stats.record_invalidation("failed", events=(events or {}).get(user_id, ()))
             log.error("Invalidation of user %s failed (%s): kept for replay: %s", user_id, exc, sorted(fields))
             recovery.record(user_id, fields)
         return False
+    if check:
+        return True
     lag_ms = (time.perf_counter() - started) * 1000
     for user_id in work:
         stats.record_invalidation("applied", lag_ms, events=(events or {}).get(user_id, ()))

@@ -25,13 +25,19 @@ def test_the_probe_passes_through_the_write_path_and_logs_nothing(monkeypatch, c
     applied = []
     real_apply_all = invalidation.apply_all
     monkeypatch.setattr(
-        invalidation, "apply_all", lambda per_user, *args: applied.append((per_user, args)) or real_apply_all(per_user)
+        invalidation,
+        "apply_all",
+        lambda per_user, *args, **kwargs: (
+            applied.append((per_user, args, kwargs)) or real_apply_all(per_user, **kwargs)
+        ),
     )
     with caplog.at_level(logging.DEBUG, logger="aipal.cache.invalidation"):
         assert probe_invalidation() is InvalidationCheck.OK
         redis_round_trips.clear()  # the first probe also learns the run_id and loads the scripts
         assert probe_invalidation() is InvalidationCheck.OK  # the next poll as well
-    assert [(list(per_user), args) for per_user, args in applied] == [([PROBE_USER_ID], ())] * 2
+    assert [(list(per_user), args, kwargs) for per_user, args, kwargs in applied] == [
+        ([PROBE_USER_ID], (), {"check": True})
+    ] * 2
     assert caplog.records == []
     assert len(redis_round_trips) == 5  # read, fill, read, bump, read
 
@@ -117,3 +123,16 @@ def test_no_probe_while_the_cache_is_off(settings, anon_api, fast_ping, redis_ro
     body = anon_api.get("/api/system/cache-health").json()
     assert (body["status"], body["invalidation"]) == ("healthy", None)
     assert list(client.scan_keys(keys.user_key_pattern(PROBE_USER_ID))) == []
+
+
+def test_the_probe_counts_no_invalidation_in_the_metrics(db):
+    from prometheus_client import REGISTRY
+
+    from cachehealth.probe import probe_invalidation
+
+    def applied() -> float:
+        return REGISTRY.get_sample_value("cache_invalidations_total", {"event": "unknown", "outcome": "applied"}) or 0.0
+
+    before = applied()
+    assert probe_invalidation() is not None
+    assert applied() == before
