@@ -17,6 +17,9 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 # Options of the benchmark, e.g. make bench BENCH_ARGS="--seconds 20 --profile" (python -m bench.perf --help).
 BENCH_ARGS ?=
+# Budget and extra schemathesis options of `make fuzz`, e.g. FUZZ_ARGS="--seed 1 --workers 2".
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
 # Extra pip-compile options of `make lock`, e.g. LOCK_ARGS="--upgrade-package django".
 LOCK_ARGS ?=
 # Extra pip-audit options of `make audit`, e.g. AUDIT_ARGS="--vulnerability-service osv".
@@ -41,7 +44,7 @@ print(f"Demo logins: admin / {ADMIN_PASSWORD} (staff, also /admin/), alice / {DE
 print(f"A new token of alice: {issue(alice)[0] if alice else '(no user alice)'}")
 endef
 
-.PHONY: help install lock audit run test test-unit test-integration lint format bench clean distclean
+.PHONY: help install lock audit run test test-unit test-integration lint format bench fuzz clean distclean
 
 help:
 	@echo "make run               install, migrate, seed demo data, serve on http://$(RUN_ADDR)"
@@ -51,6 +54,7 @@ help:
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make format            apply ruff's fixes and formatting"
 	@echo "make bench             the benchmark: cache on and off, baselines, a bare Django view (docs/benchmarks.md)"
+	@echo "make fuzz              schemathesis, all checks, against a live server for FUZZ_SECONDS (tools/fuzz.py)"
 	@echo "make install           create $(VENV) and install the lock requirements-dev.txt, hashes checked (when a lock changed)"
 	@echo "make lock              regenerate the hashed locks requirements*.txt from requirements*.in (pip-compile; LOCK_ARGS)"
 	@echo "make audit             pip-audit over the locks; exit 1: known vulnerabilities, 2: advisory service not reached"
@@ -140,6 +144,11 @@ bench: install
 		if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo="sudo -n"; fi; \
 		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.perf $(BENCH_ARGS)
+
+# The OpenAPI document against the server (API.md "System"): gunicorn with DEBUG off on a free
+# port, a private SQLite database, throttles off; exit 0 when schemathesis finds no failure.
+fuzz: install
+	FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_ARGS='$(FUZZ_ARGS)' $(BIN)/python -m tools.fuzz
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -45,7 +45,10 @@ class SystemView(APIView):
 class CacheHealthView(SystemView):
     """``GET /api/system/cache-health``: 200 with the figures, 503 (same body) when unhealthy."""
 
-    @extend_schema(responses={200: CacheHealthSerializer, 503: CacheHealthSerializer})
+    @extend_schema(
+        description="Cache figures; 503 with the same body when Redis is unreachable.",
+        responses={200: CacheHealthSerializer, 503: CacheHealthSerializer},
+    )
     def get(self, request: Request) -> Response:
         health = CacheHealthChecker().check()
         code = status.HTTP_503_SERVICE_UNAVAILABLE if health.status is HealthStatus.UNHEALTHY else status.HTTP_200_OK
@@ -55,7 +58,10 @@ class CacheHealthView(SystemView):
 class HealthView(SystemView):
     """``GET /api/health``: 200 while the database answers, else 503; the cache is reported, not required."""
 
-    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
+    @extend_schema(
+        description="Liveness: 200 while the database answers, else 503.",
+        responses={200: HealthSerializer, 503: HealthSerializer},
+    )
     def get(self, request: Request) -> Response:
         database = database_reachable()
         body = {

@@ -85,3 +85,34 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("not_finite")
         return value
+
+
+class TextField(serializers.CharField):
+    """A JSON string (DRF's ``CharField`` also turns numbers into text), its length counted as sent.
+
+    DRF trims surrounding whitespace before it checks ``max_length``; here the string as
+    sent must fit, so the limit is the one the OpenAPI document states. The document also
+    shows a ``pattern``: no NUL character (DRF refuses them), and for a field that may not
+    be blank at least one character that is not whitespace; ``schema_pattern`` replaces it
+    where the serializer checks more (the serializer does the checking, not the pattern).
+    """
+
+    def __init__(self, *, schema_pattern: str | None = None, **kwargs: Any) -> None:
+        self.schema_pattern = schema_pattern
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+    @property
+    def pattern(self) -> str:
+        """The pattern of a valid value, as the OpenAPI document shows it."""
+        if self.schema_pattern:
+            return self.schema_pattern
+        if self.allow_blank:
+            return r"^[^\x00]*$"
+        return r"^[^\x00]*[^\s\x00][^\x00]*$" if self.trim_whitespace else r"^[^\x00]+$"

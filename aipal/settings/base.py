@@ -245,7 +245,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["aipal.api.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus every error answer and integer path ids (aipal.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "aipal.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "aipal.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Counted in Redis, shared by every worker and server; failing open (aipal.api.throttling).
@@ -276,6 +277,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No badge fetched from the public swagger.io validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aipal.api.schema.drop_serializer_docstrings",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "GoalStatusEnum": "goals.models.GoalStatus",
         "TaskStatusEnum": "tasks.models.TaskStatus",

@@ -11,6 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from aipal.api.fields import TextField
 from aipal.api.params import LimitParams
 from ari.models import ARISnapshot, TaskComplexity
 from ari.representation import COLUMNS
@@ -37,15 +38,6 @@ class UnitIntervalField(serializers.FloatField):
     def to_internal_value(self, data: Any) -> float:
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("not_number", kind=type(data).__name__)
-        return super().to_internal_value(data)
-
-
-class StrictCharField(serializers.CharField):
-    """A ``CharField`` that takes only JSON strings (DRF's also turns numbers into text)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
         return super().to_internal_value(data)
 
 
@@ -84,7 +76,7 @@ class SnapshotWriteSerializer(serializers.Serializer):
     user_confidence = UnitIntervalField()
     engagement = UnitIntervalField()
     autonomy_perception = UnitIntervalField()
-    task_description = StrictCharField(max_length=2000, allow_blank=True, required=False, default="")
+    task_description = TextField(max_length=2000, allow_blank=True, required=False, default="")
     task_complexity = serializers.ChoiceField(
         choices=TaskComplexity.choices, allow_null=True, required=False, default=None
     )

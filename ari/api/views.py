@@ -7,7 +7,7 @@ Views stay thin: query strings and bodies are validated by serializers, reads ar
 from __future__ import annotations
 
 from django.http import HttpResponseBase
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,11 +26,15 @@ from ari.api.serializers import (
 class SnapshotLatestView(UserScopedView):
     cached_read = staticmethod(selectors.ari_latest_read)
 
-    @extend_schema(responses=SnapshotSerializer)
+    @extend_schema(description="The user's latest snapshot (404 if none).", responses=SnapshotSerializer)
     def get(self, request: Request, user_id: str) -> HttpResponseBase:
         return self.cached_get(request, self.target_user_id)
 
-    @extend_schema(request=SnapshotWriteSerializer, responses={201: SnapshotSerializer})
+    @extend_schema(
+        description="Record a snapshot; the server computes autonomy_retention and delta_agency.",
+        request=SnapshotWriteSerializer,
+        responses={201: SnapshotSerializer},
+    )
     def post(self, request: Request, user_id: str) -> Response:
         serializer = SnapshotWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -44,11 +48,8 @@ class SnapshotHistoryView(UserScopedView):
     params_class = HistoryParams
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("limit", int, description="1..1000, default 100"),
-            OpenApiParameter("since", str, description="ISO datetime, inclusive (naive = UTC)"),
-            OpenApiParameter("until", str, description="ISO datetime, exclusive (naive = UTC)"),
-        ],
+        description="The user's snapshots, newest first: at most `limit`, `since` inclusive, `until` exclusive.",
+        parameters=[HistoryParams],
         responses=HistorySerializer,
     )
     def get(self, request: Request, user_id: str) -> HttpResponseBase:
@@ -56,7 +57,7 @@ class SnapshotHistoryView(UserScopedView):
 
 
 class SnapshotDetailView(UserScopedView):
-    @extend_schema(responses={204: None})
+    @extend_schema(description="Delete a snapshot.", responses={204: None})
     def delete(self, request: Request, user_id: str, snapshot_id: str) -> Response:
         snapshot = selectors.snapshot_get(user_id=self.target_user_id, snapshot_id=int(snapshot_id))
         services.snapshot_delete(snapshot=snapshot)
@@ -66,6 +67,9 @@ class SnapshotDetailView(UserScopedView):
 class PredictionsView(UserScopedView):
     cached_read = staticmethod(selectors.predictions_read)
 
-    @extend_schema(responses=PredictionsSerializer)
+    @extend_schema(
+        description="A least-squares trend of autonomy_retention over the latest 30 snapshots.",
+        responses=PredictionsSerializer,
+    )
     def get(self, request: Request, user_id: str) -> HttpResponseBase:
         return self.cached_get(request, self.target_user_id)

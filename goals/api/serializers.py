@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from aipal.api.fields import FiniteFloatField, IntegerField
+from aipal.api.fields import FiniteFloatField, IntegerField, TextField
 from aipal.api.params import LimitParams
 from goals.models import ComplexityLevel, Goal, GoalStatus
 from goals.representation import FIELDS
@@ -31,7 +31,7 @@ class GoalSerializer(serializers.ModelSerializer):
 class GoalWriteSerializer(serializers.Serializer):
     """Fields a client may set. ``partial=True`` for PATCH."""
 
-    description = serializers.CharField(min_length=1, max_length=2000)
+    description = TextField(max_length=2000)
     importance = IntegerField(min_value=1, max_value=10, required=False)
     complexity_level = serializers.ChoiceField(choices=ComplexityLevel.choices, required=False)
     estimated_value = FiniteFloatField(allow_null=True, required=False)

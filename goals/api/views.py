@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponseBase
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,16 +19,14 @@ class GoalListView(UserScopedView):
     params_class = GoalListParams
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=["active", "completed", "abandoned", "all"]),
-            OpenApiParameter("limit", int),
-        ],
+        description="The user's goals of one status, newest first.",
+        parameters=[GoalListParams],
         responses=GoalSerializer(many=True),
     )
     def get(self, request: Request, user_id: str) -> HttpResponseBase:
         return self.cached_get(request, self.target_user_id)
 
-    @extend_schema(request=GoalWriteSerializer, responses={201: GoalSerializer})
+    @extend_schema(description="Create a goal.", request=GoalWriteSerializer, responses={201: GoalSerializer})
     def post(self, request: Request, user_id: str) -> Response:
         serializer = GoalWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -39,7 +37,7 @@ class GoalListView(UserScopedView):
 class GoalDetailView(UserScopedView):
     cached_read = staticmethod(selectors.goal_detail_read)
 
-    @extend_schema(responses=GoalSerializer)
+    @extend_schema(description="A goal.", responses=GoalSerializer)
     def get(self, request: Request, user_id: str, goal_id: str) -> HttpResponseBase:
         return self.cached_get(request, self.target_user_id)
 
@@ -50,22 +48,26 @@ class GoalDetailView(UserScopedView):
             services.goal_update(goal=goal, **serializer.validated_data)
         return Response(goal_data(row_of(goal)))
 
-    @extend_schema(request=GoalWriteSerializer, responses=GoalSerializer)
+    @extend_schema(
+        description="Replace a goal's writable fields.", request=GoalWriteSerializer, responses=GoalSerializer
+    )
     def put(self, request: Request, user_id: str, goal_id: str) -> Response:
         return self._write(request, goal_id, partial=False)
 
-    @extend_schema(request=GoalWriteSerializer, responses=GoalSerializer)
+    @extend_schema(description="Update some of a goal's fields.", request=GoalWriteSerializer, responses=GoalSerializer)
     def patch(self, request: Request, user_id: str, goal_id: str) -> Response:
         return self._write(request, goal_id, partial=True)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(description="Delete a goal; its tasks are kept with goal_id null.", responses={204: None})
     def delete(self, request: Request, user_id: str, goal_id: str) -> Response:
         services.goal_delete(goal=selectors.goal_get(user_id=self.target_user_id, goal_id=int(goal_id)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GoalCompleteView(UserScopedView):
-    @extend_schema(request=None, responses=GoalSerializer)
+    @extend_schema(
+        description="Mark a goal completed (a no-op if it already is).", request=None, responses=GoalSerializer
+    )
     def post(self, request: Request, user_id: str, goal_id: str) -> Response:
         with services.goal_locked(user_id=self.target_user_id, goal_id=int(goal_id)) as goal:
             services.goal_complete(goal=goal)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponseBase
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from aipal.api.views import UserScopedView
 from tasks import selectors, services
 from tasks.api.serializers import TaskCreateSerializer, TaskListParams, TaskSerializer, TaskWriteSerializer
-from tasks.models import TaskStatus
 from tasks.representation import row_of, task_data
 
 
@@ -20,17 +19,16 @@ class TaskListView(UserScopedView):
     params_class = TaskListParams
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=TaskStatus.values),
-            OpenApiParameter("goal_id", int),
-            OpenApiParameter("limit", int),
-        ],
+        description="The user's tasks, newest first, optionally of one status or goal.",
+        parameters=[TaskListParams],
         responses=TaskSerializer(many=True),
     )
     def get(self, request: Request, user_id: str) -> HttpResponseBase:
         return self.cached_get(request, self.target_user_id)
 
-    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
+    @extend_schema(
+        description="Create a task (status pending).", request=TaskCreateSerializer, responses={201: TaskSerializer}
+    )
     def post(self, request: Request, user_id: str) -> Response:
         serializer = TaskCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -43,11 +41,15 @@ class TaskDetailView(UserScopedView):
 
     cached_read = staticmethod(selectors.task_detail_read)
 
-    @extend_schema(responses=TaskSerializer)
+    @extend_schema(description="A task.", responses=TaskSerializer)
     def get(self, request: Request, user_id: str, task_id: str) -> HttpResponseBase:
         return self.cached_get(request, self.target_user_id)
 
-    @extend_schema(request=TaskWriteSerializer, responses=TaskSerializer)
+    @extend_schema(
+        description="Update a task; status moves pending -> running -> completed | failed, failed -> pending.",
+        request=TaskWriteSerializer,
+        responses=TaskSerializer,
+    )
     def patch(self, request: Request, user_id: str, task_id: str) -> Response:
         with services.task_locked(user_id=self.target_user_id, task_id=int(task_id)) as task:  # 404 before 400
             serializer = TaskWriteSerializer(data=request.data, partial=True)
@@ -55,7 +57,7 @@ class TaskDetailView(UserScopedView):
             services.task_update(task=task, **serializer.validated_data)
         return Response(task_data(row_of(task)))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(description="Delete a task.", responses={204: None})
     def delete(self, request: Request, user_id: str, task_id: str) -> Response:
         services.task_delete(task=selectors.task_get(user_id=self.target_user_id, task_id=int(task_id)))
         return Response(status=status.HTTP_204_NO_CONTENT)

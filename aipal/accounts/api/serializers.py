@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from aipal.api.fields import BoundedJSONObjectField
+from aipal.api.fields import BoundedJSONObjectField, TextField
 from aipal.timefmt import iso
 
 # auth.User.email is a varchar(254): a longer address must be a 400, not a database error.
@@ -16,7 +16,19 @@ EMAIL_MAX_LENGTH = 254
 
 
 class ProfileSerializer(serializers.Serializer):
-    """A user as the API shows it: auth fields plus the profile (defaults if none yet)."""
+    """A user as the API shows it: auth fields plus the profile (defaults if none yet).
+
+    The declared fields describe the response in the OpenAPI document; the body itself
+    is built by ``to_representation``.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    learning_style = serializers.CharField(read_only=True, allow_null=True)
+    preferences = serializers.DictField(read_only=True)
+    date_joined = serializers.DateTimeField(read_only=True)
 
     def to_representation(self, user: Any) -> dict[str, Any]:
         profile = getattr(user, "profile", None) if _has_profile(user) else None
@@ -42,6 +54,7 @@ def _has_profile(user: Any) -> bool:
 class LoginSerializer(serializers.Serializer):
     """``{"username", "password"}``: the user they name, if active; else a 400."""
 
+    # DRF's CharField: a username sent as a number is looked up as text (aipal.api.throttling).
     username = serializers.CharField(max_length=150, write_only=True)
     password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
 
@@ -60,15 +73,16 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
-    display_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    display_name = TextField(max_length=150, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, allow_blank=True, required=False)
-    learning_style = serializers.CharField(max_length=50, allow_null=True, allow_blank=True, required=False)
+    learning_style = TextField(max_length=50, allow_null=True, allow_blank=True, required=False)
     preferences = BoundedJSONObjectField(required=False)
 
 
 class UserCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, max_length=128)
+    # The pattern of Django's username validator, which validate_username applies.
+    username = TextField(max_length=150, schema_pattern=r"^[\w.@+-]+$")
+    password = TextField(write_only=True, min_length=8, max_length=128)
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, allow_blank=True, required=False, default="")
 
     def validate_username(self, value: str) -> str:

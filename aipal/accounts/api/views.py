@@ -35,7 +35,11 @@ class TokenView(BaseAPIView):
     throttle_classes = [AnonThrottle, LoginThrottle]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
 
-    @extend_schema(request=LoginSerializer, responses=TokenSerializer)
+    @extend_schema(
+        description="Log in: a new token for this device (400 on bad credentials).",
+        request=LoginSerializer,
+        responses=TokenSerializer,
+    )
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -49,7 +53,11 @@ class LogoutView(BaseAPIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        description="Revoke the token of this request (and end the session, if any).",
+        request=None,
+        responses={204: None},
+    )
     def post(self, request: Request) -> Response:
         if isinstance(request.auth, AuthToken):
             request.auth.delete()
@@ -60,7 +68,9 @@ class LogoutView(BaseAPIView):
 class UserCreateView(BaseAPIView):
     permission_classes = [IsAuthenticated, IsAdminUser]
 
-    @extend_schema(request=UserCreateSerializer, responses={201: ProfileSerializer})
+    @extend_schema(
+        description="Create a user (staff only).", request=UserCreateSerializer, responses={201: ProfileSerializer}
+    )
     def post(self, request: Request) -> Response:
         serializer = UserCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -73,11 +83,11 @@ class ProfileView(UserScopedView):
 
     cached_read = staticmethod(selectors.profile_read)
 
-    @extend_schema(responses=ProfileSerializer)
+    @extend_schema(description="A user's profile.", responses=ProfileSerializer)
     def get(self, request: Request, user_id: str) -> HttpResponseBase:
         return self.cached_get(request, self.target_user_id)
 
-    @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
+    @extend_schema(description="Update a user's profile.", request=ProfileUpdateSerializer, responses=ProfileSerializer)
     def patch(self, request: Request, user_id: str) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -93,10 +103,12 @@ class MeView(ProfileView):
     def target_user_id(self) -> int:
         return int(self.request.user.pk)
 
-    @extend_schema(responses=ProfileSerializer)
+    @extend_schema(description="The caller's own profile.", responses=ProfileSerializer)
     def get(self, request: Request, user_id: str = "") -> HttpResponseBase:
         return super().get(request, user_id)
 
-    @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
+    @extend_schema(
+        description="Update the caller's own profile.", request=ProfileUpdateSerializer, responses=ProfileSerializer
+    )
     def patch(self, request: Request, user_id: str = "") -> Response:
         return super().patch(request, user_id)
