@@ -20,7 +20,6 @@ from redis import Redis
 from redis.exceptions import ResponseError
 
 from aipal.cache import client, encoding, keys
-from aipal.cache.conf import cache_settings
 from cachehealth.families import family_matcher
 
 __all__ = ["FamilyRow", "KeyFamilies", "UserEntries", "UserEntry", "key_families", "user_entries"]
@@ -78,19 +77,19 @@ def _kind(name: str, spec: keys.KeySpec | None) -> str:
         return spec.name
     if name.endswith(f":{keys.GENERATION_HASH}"):
         return GENERATIONS
-    if name.startswith(f"{cache_settings().key_prefix}:throttle:"):
+    if name.startswith(keys.app_key(keys.THROTTLES)):
         return THROTTLES
     return OTHER
 
 
 def _scan(r: Redis) -> tuple[list[bytes], bool]:
     names: list[bytes] = []
-    cursor = 0
-    while len(names) < MAX_SCANNED:
-        cursor, found = r.scan(cursor=cursor, match=keys.app_key_pattern(), count=SCAN_COUNT)
+    for found, last in client.scan_pages(r, keys.app_key_pattern(), SCAN_COUNT):
         names.extend(found)
-        if int(cursor) == 0:
+        if last:
             return names, True
+        if len(names) >= MAX_SCANNED:
+            break
     return names, False
 
 

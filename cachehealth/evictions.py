@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from aipal.cache import client
-from aipal.cache.conf import cache_settings
+from aipal.cache import client, keys
 
 __all__ = ["MIN_WINDOW_SECONDS", "evictions_per_minute", "sample_key"]
 
@@ -34,7 +33,7 @@ class _Sample:
 
 def sample_key() -> str:
     """Return the key of the hash holding the previous sample."""
-    return f"{cache_settings().key_prefix}:health:evictions"
+    return keys.app_key("health:evictions")
 
 
 def _parse(raw: dict[bytes, bytes]) -> _Sample | None:

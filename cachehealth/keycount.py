@@ -19,14 +19,13 @@ this app, and they take Redis memory like the entries do.
 NOTE: the pages are read with raw SCAN cursors, not ``scan_iter``: with MATCH, a Redis
 full of other apps' keys returns empty pages that ``scan_iter`` loops over without
 yielding, so the time budget could not be checked between them. On a Redis Cluster
-``_pages`` is the one place to scan node by node.
+``client.scan_pages`` is the one place to scan node by node.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +102,7 @@ def _forget_on_change(*, setting: str, **kwargs: object) -> None:
 
 def shared_count_key() -> str:
     """Return the key of the count every process serves (under the app's prefix)."""
-    return f"{cache_settings().key_prefix}:health:keys_count"
+    return keys.app_key("health:keys_count")
 
 
 def _owner() -> tuple[Any, ...]:
@@ -111,20 +110,10 @@ def _owner() -> tuple[Any, ...]:
     return (str(location), cache_settings().key_prefix, client.server_run_id())
 
 
-def _pages(r: Redis, match: str) -> Iterator[list[Any]]:
-    """Yield SCAN's pages (each SCAN call's keys, maybe none) until the cursor comes back to 0."""
-    cursor = 0
-    while True:
-        cursor, names = r.scan(cursor=cursor, match=match, count=SCAN_COUNT)
-        yield names
-        if int(cursor) == 0:
-            return
-
-
 def _scan(r: Redis, match: str) -> KeysCount:
     deadline = time.perf_counter() + SCAN_BUDGET_SECONDS
     count = calls = 0
-    for names in _pages(r, match):
+    for names, _ in client.scan_pages(r, match, SCAN_COUNT):
         count += len(names)
         calls += 1
         if time.perf_counter() > deadline:

@@ -38,9 +38,9 @@ from aipal.cache.conf import cache_settings
 
 __all__ = ["PROBE", "PROBE_USER_ID", "InvalidationCheck", "probe_invalidation", "probe_object_id"]
 
-PROBE_USER_ID = 2**63 - 1
-PROBE_TTL_SECONDS = 60
-PROBE = keys.KeySpec("HEALTH_PROBE", "health:probe:{probe}", PROBE_TTL_SECONDS, object_param="probe")
+PROBE_USER_ID = keys.PROBE_USER_ID
+PROBE = keys.HEALTH_PROBE
+PROBE_TTL_SECONDS = PROBE.ttl_seconds()
 _VALUE = b"probe\n{}"  # "<etag>\n<body>", as encoding.entry_value writes an entry
 _ATTEMPTS = 2  # a refused fill is retried once
 _lock = threading.Lock()

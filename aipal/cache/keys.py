@@ -30,6 +30,9 @@ from aipal.cache.conf import cache_settings
 __all__ = [
     "ALL_SPECS",
     "AUTH_TOKEN",
+    "HEALTH_PROBE",
+    "PROBE_USER_ID",
+    "THROTTLES",
     "ARI_HISTORY",
     "ARI_LATEST",
     "DASHBOARD",
@@ -46,6 +49,7 @@ __all__ = [
     "CacheTTL",
     "KeyNames",
     "KeySpec",
+    "app_key",
     "app_key_pattern",
     "generation_hash",
     "throttle_key",
@@ -135,11 +139,20 @@ def user_base(run_id: str, user_id: int) -> str:
     return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{run_id}:{{u:{_valid_id(user_id)}}}"
 
 
+def app_key(name: str) -> str:
+    """Return the key of an app-wide record under the prefix (``stats``, ``health:...``,
+    ``throttle:...``): one user's data never lives there."""
+    return f"{cache_settings().key_prefix}:{name}"
+
+
+THROTTLES = "throttle:"
+
+
 def user_throttle_key(user_id: int) -> str:
     """Return the key of one user's request throttle: under the user's hash tag, so the fast
     path's call charges it, and outside every server lifetime (``user_base``), since a
     count of requests does not go stale."""
-    return f"{cache_settings().key_prefix}:throttle:user:{{u:{_valid_id(user_id)}}}"
+    return app_key(f"{THROTTLES}user:{{u:{_valid_id(user_id)}}}")
 
 
 def throttle_key(scope: str, ident: str) -> str:
@@ -148,7 +161,7 @@ def throttle_key(scope: str, ident: str) -> str:
     if not _SCOPE.match(scope):
         raise ValueError(f"a throttle scope is a lowercase word, got {scope!r}")
     digest = hashlib.blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    return f"{cache_settings().key_prefix}:throttle:{scope}:{digest}"
+    return app_key(f"{THROTTLES}{scope}:{digest}")
 
 
 def user_key_pattern(user_id: int) -> str:
@@ -249,6 +262,11 @@ def token_record(user_id: int, token_hash: str) -> CacheKey:
         raise ValueError("a token record is named by 32 hex digits of the token's hash")
     return CacheKey(spec=AUTH_TOKEN, user_id=_valid_id(user_id), object_id=None, variant=f"t={token_hash}")
 
+
+# The health check's invalidation probe (cachehealth.probe): one entry per process, of a
+# user id no real user can have; not a data set of the API, so not in ALL_SPECS.
+PROBE_USER_ID = 2**63 - 1
+HEALTH_PROBE = KeySpec("HEALTH_PROBE", "health:probe:{probe}", 60, object_param="probe")
 
 ALL_SPECS: tuple[KeySpec, ...] = (
     PROFILE,

@@ -22,7 +22,7 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from aipal.cache.conf import cache_settings
+from aipal.cache import keys
 from aipal.cache.keys import ALL_SPECS
 
 __all__ = [
@@ -148,7 +148,7 @@ def snapshot() -> dict[str, int]:
 
 
 def shared_totals_key() -> str:
-    return f"{cache_settings().key_prefix}:stats"
+    return keys.app_key("stats")
 
 
 def flush() -> None:

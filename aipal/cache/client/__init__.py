@@ -28,7 +28,7 @@ from aipal.cache.client.scripts import (
     release_lock,
     serve,
 )
-from aipal.cache.client.server import ping, probe, scan_delete, scan_keys
+from aipal.cache.client.server import ping, probe, scan_delete, scan_keys, scan_pages
 
 __all__ = [
     "GENERATION_TTL_SECONDS",
@@ -51,6 +51,7 @@ __all__ = [
     "reset_breaker",
     "scan_delete",
     "scan_keys",
+    "scan_pages",
     "serve",
     "server_run_id",
 ]

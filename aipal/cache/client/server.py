@@ -64,6 +64,19 @@ def scan_keys(pattern: str, count: int = 500) -> Iterator[bytes]:
     return iter(guarded(lambda r: list(r.scan_iter(match=match, count=count))))
 
 
+def scan_pages(r: Redis, pattern: str, count: int) -> Iterator[tuple[list[bytes], bool]]:
+    """Yield each SCAN call's keys matching ``pattern`` (anchored on the prefix), empty pages
+    included, with whether it was the last: for scans bounded by time or size, which
+    ``scan_iter`` cannot stop between empty pages."""
+    match = _anchored(pattern)
+    cursor = 0
+    while True:
+        cursor, names = r.scan(cursor=cursor, match=match, count=count)
+        yield names, int(cursor) == 0
+        if int(cursor) == 0:
+            return
+
+
 def scan_delete(pattern: str, batch: int = 500) -> int:
     """Delete every key matching ``pattern`` (anchored on the prefix) in batches; return how
     many were deleted."""
