@@ -11,7 +11,8 @@ the *generations* it was filled under (the user's and its data set's, per object
 detail keys); a write replaces those generations with fresh random values in one
 round trip, which makes every variant (filters, limits) of the data set unreadable
 at once. ``SCHEMA_VERSION`` changes whenever a response's shape changes, so a new
-release never serves bytes cached by the previous one.
+release never serves bytes cached by the previous one; the generation hash keeps
+``GENERATIONS_SCHEMA``, so a write on a server of either release invalidates both.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ SCHEMA_VERSION = "v2"
 # The generation every key of a user carries: bumping it drops all of the user's entries.
 USER_GENERATION = "*user"
 GENERATION_HASH = "gen"
+# NOTE: the generation hash keeps this schema whatever SCHEMA_VERSION becomes. During a
+# rolling deploy servers of two releases share one Redis: a write on either must bump
+# the generations the entries of both are stamped with (entries carry SCHEMA_VERSION,
+# so neither serves the other's bytes). Never change it with SCHEMA_VERSION.
+GENERATIONS_SCHEMA = "v2"
 
 _SCOPE = re.compile(r"^[a-z]{1,16}$")
 _VARIANT_VALUE = re.compile(r"^[A-Za-z0-9_.:+~\-]{1,64}$")
@@ -209,7 +215,9 @@ class CacheKey:
     def names(self, run_id: str) -> KeyNames:
         base = user_base(run_id, self.user_id)
         entry = f"{base}:{self.path}?{self.variant}" if self.variant else f"{base}:{self.path}"
-        return KeyNames(entry, f"{base}:{GENERATION_HASH}", f"{entry}#lock")
+        same = SCHEMA_VERSION == GENERATIONS_SCHEMA  # the generation hash then shares the entries' base
+        generations = f"{base}:{GENERATION_HASH}" if same else generation_hash(run_id, self.user_id)
+        return KeyNames(entry, generations, f"{entry}#lock")
 
     @property
     def path(self) -> str:
@@ -234,8 +242,8 @@ class CacheKey:
 
 
 def generation_hash(run_id: str, user_id: int) -> str:
-    """Return the key of the hash holding one user's generations."""
-    return f"{user_base(run_id, user_id)}:{GENERATION_HASH}"
+    """Return the key of the hash holding one user's generations (every release's: ``GENERATIONS_SCHEMA``)."""
+    return f"{cache_settings().key_prefix}:{GENERATIONS_SCHEMA}:{run_id}:{{u:{_valid_id(user_id)}}}:{GENERATION_HASH}"
 
 
 PROFILE = KeySpec("PROFILE", "profile", CacheTTL.USER_PROFILE)

@@ -151,3 +151,16 @@ def test_scan_refuses_a_pattern_not_anchored_on_the_prefix(pattern):
         client.scan_keys(pattern)
     with pytest.raises(ValueError, match="must start with"):
         client.scan_delete(pattern)
+
+
+def test_a_new_schema_version_renames_entries_but_not_the_generations(monkeypatch):
+    """Servers of two releases share the generations (a write on either invalidates both)
+    and never each other's entries."""
+    from aipal.cache import keys
+
+    key = keys.GOAL_LIST.key(user_id=7)
+    before = key.names("run1")
+    monkeypatch.setattr(keys, "SCHEMA_VERSION", "v99")
+    after = key.names("run1")
+    assert after.entry != before.entry and ":v99:" in after.entry
+    assert after.generations == before.generations == keys.generation_hash("run1", 7)
