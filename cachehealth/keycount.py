@@ -107,7 +107,7 @@ def shared_count_key() -> str:
 
 def _owner() -> tuple[Any, ...]:
     location = settings.CACHES.get("default", {}).get("LOCATION")
-    return (str(location), cache_settings().key_prefix, client.server_run_id())
+    return (str(location), cache_settings().key_prefix, client.server_lifetimes())
 
 
 def _scan(r: Redis, match: str) -> KeysCount:

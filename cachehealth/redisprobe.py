@@ -34,17 +34,35 @@ class RedisProbe:
 
 
 def _read_figures(r: Redis) -> list[Any]:
-    """Read INFO memory, INFO stats and TIME in one round trip.
+    """Read INFO memory, INFO stats and TIME in one round trip per master, the figures of a
+    cluster's masters added up (``_combined``).
 
     NOTE: a command Redis refuses (the embedded fakeredis has no INFO) leaves an
     exception in its slot instead of raising: it is an answer, not an outage, and must
     neither trip the circuit breaker nor count as a Redis error.
     """
-    pipe = r.pipeline(transaction=False)
-    pipe.info("memory")
-    pipe.info("stats")
-    pipe.time()
-    return pipe.execute(raise_on_error=False)
+    answers = []
+    for server in client.masters(r):
+        pipe = server.pipeline(transaction=False)
+        pipe.info("memory")
+        pipe.info("stats")
+        pipe.time()
+        answers.append(pipe.execute(raise_on_error=False))
+    return answers[0] if len(answers) == 1 else _combined(answers)
+
+
+def _combined(answers: list[list[Any]]) -> list[Any]:
+    """The masters' figures as one server's: memory and evictions added up, the smallest
+    memory limit (0, none, if any master has none), the first master's policy and clock."""
+    memories = [memory for memory, _, _ in answers if isinstance(memory, dict)]
+    stats = [counters for _, counters, _ in answers if isinstance(counters, dict)]
+    memory: dict[str, Any] = dict(memories[0]) if memories else {}
+    if memories:
+        memory["used_memory"] = sum(_info_int(m, "used_memory") or 0 for m in memories)
+        limits = [_info_int(m, "maxmemory") or 0 for m in memories]
+        memory["maxmemory"] = 0 if 0 in limits else min(limits)
+    counters = {"evicted_keys": sum(_info_int(c, "evicted_keys") or 0 for c in stats)} if stats else {}
+    return [memory, counters, answers[0][2]]
 
 
 def _info_int(section: object, name: str) -> int | None:

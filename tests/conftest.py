@@ -22,7 +22,9 @@ from rest_framework.test import APIClient
 from aipal.accounts.tokens import issue
 from aipal.cache import client as cache_client
 from aipal.cache import epoch, recovery
+from aipal.cache.client import direct
 from aipal.cache.keys import app_key_pattern
+from aipal.settings.redis_target import RedisTarget, cache_backend, topology_nodes, usable_redis_url
 from cachehealth import keycount
 from tests.factories import UserFactory
 from tests.wsgi_client import WSGIClient
@@ -31,9 +33,14 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _answers(url: str, default_port: int) -> bool:
+    """Whether the server of ``url`` (the first node of a cluster's or Sentinel's) takes a connection."""
     parsed = urlparse(url)
+    if parsed.scheme in {"redis+cluster", "redis+sentinel"}:
+        address = topology_nodes(url).addresses[0]
+    else:
+        address = (parsed.hostname or "127.0.0.1", parsed.port or default_port)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+        with socket.create_connection(address, timeout=1):
             return True
     except OSError:
         return False
@@ -75,8 +82,11 @@ def point_cache_at(settings, url: str) -> None:  # type: ignore[no-untyped-def]
     """Point the app's cache at another Redis, through the settings as a deployment would."""
     cache = settings.CACHES["default"]
     pool = {k: v for k, v in cache["OPTIONS"]["CONNECTION_POOL_KWARGS"].items() if k != "connection_class"}
-    options = {**cache["OPTIONS"], "CONNECTION_POOL_KWARGS": pool}
-    settings.CACHES = {"default": {**cache, "LOCATION": url, "OPTIONS": options}}
+    # Set by cache_backend, or by django-redis' Sentinel factory on the options it was given.
+    topology = ("CONNECTION_FACTORY", "SENTINELS", "SENTINEL_KWARGS", "CONNECTION_POOL_CLASS")
+    options = {k: v for k, v in cache["OPTIONS"].items() if k not in topology} | {"CONNECTION_POOL_KWARGS": pool}
+    target = RedisTarget(url=usable_redis_url(url), label="redis")
+    settings.CACHES = {"default": {**cache, **cache_backend(target, options)}}
     cache_client.reset_breaker()
     epoch.forget()  # another server, not a restart of the previous one
 
@@ -143,15 +153,26 @@ def dead_redis(settings):
 
 @pytest.fixture
 def redis_round_trips(monkeypatch):
-    """Record every round trip to Redis: each command, script or pipeline is one packed send."""
+    """Record every round trip to Redis: each command, script or pipeline is one packed send.
+
+    NOTE: the fast path writes its call on a real server's socket itself (``client.direct``),
+    not through the connection: those sends are recorded where they are written.
+    """
     sent: list[object] = []
     original = AbstractConnection.send_packed_command
+    original_direct = direct._Channel.call
 
     def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
         sent.append(command)
         return original(self, command, check_health)
 
+    def counting_direct(self, packed):  # type: ignore[no-untyped-def]
+        if self.sock is not None:  # otherwise it goes through send_packed_command
+            sent.append(packed)
+        return original_direct(self, packed)
+
     monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    monkeypatch.setattr(direct._Channel, "call", counting_direct)
     return sent
 
 

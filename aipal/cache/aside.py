@@ -4,7 +4,8 @@ A hit returns the stored bytes and their ETag in one Redis round trip, with no
 serializer and no query. A miss takes the per-key fill lock, so that N concurrent
 misses on one key cost one database load: the others poll briefly for the filled
 value, then load themselves if it does not come. Any Redis failure serves the
-database (BYPASS).
+database (BYPASS). With replicas configured, a miss loads from one that has replayed the
+user's last write (``aipal.db.wal``); a BYPASS, which has no stamp, from the primary.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from aipal.cache import background, client, encoding, recovery, stats
 from aipal.cache.conf import cache_settings
 from aipal.cache.keys import CacheKey
+from aipal.db import wal
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +131,14 @@ def load_and_fill(read: PriorRead, loader: Callable[[], Any]) -> Served:
     read's stamp (releasing its fill lock), answer MISS. A loader error releases the lock."""
     key, result, token = read.key, read.result, read.token
     try:
-        body, etag = _loaded(loader)
+        where = wal.route(result.lsn)  # a replica that has replayed the user's last write, or the primary
+        body, etag = _loaded(lambda: wal.load(loader, where))
     except BaseException:
         if result.holds_lock:
             _quietly(client.release_lock, key, token)
         raise
     value = encoding.entry_value(body, etag, compress_min_bytes=cache_settings().compress_min_bytes)
-    _quietly(client.fill, key, result.stamp, value, ttl_ms(key), token)
+    _quietly(client.fill, key, result.stamp, value, ttl_ms(key), token, where.floor)
     stats.record_miss(key.spec.name)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("Cache miss: %s", key)

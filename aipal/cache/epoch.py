@@ -7,6 +7,12 @@ after a restart, entries of the previous lifetime are never read again and expir
 by TTL. Each new connection reads the ``run_id`` before its first command
 (``redis_connect_func``); a call whose keys were built under another ``run_id`` than
 the one the server has is discarded by ``client`` (served from the database).
+
+In a Redis Cluster each master has its own lifetime: a run_id is kept per node
+(``host:port``), and a user's keys name the run_id of the master serving the user's slot.
+A failover (a replica promoted: another process, another run_id) therefore retires the
+keys the old master held, including any invalidation it acknowledged but never passed
+on to its replica. The same holds for a Sentinel failover (see ``client.guard``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ log = logging.getLogger(__name__)
 NO_RUN_ID = "0"
 _lock = threading.Lock()
 _current: str | None = None
+_nodes: dict[str, str] = {}  # host:port -> run_id, for a cluster's masters
 _warned = False
 
 
@@ -48,12 +55,21 @@ def _warn_unknown(connection_class: type) -> None:
     )
 
 
-def observe(run_id: str) -> None:
-    """Record the run_id a fresh connection found."""
+def observe(run_id: str, node: str | None = None) -> None:
+    """Record the run_id a fresh connection to ``node`` (``host:port``) found."""
     global _current
     with _lock:
-        if _current is not None and _current != run_id:
-            log.warning("Redis restarted (run_id %s -> %s): entries of its previous life are ignored", _current, run_id)
+        previous = _nodes.get(node) if node is not None else _current
+        if previous is not None and previous != run_id:
+            where = f" at {node}" if node else ""
+            log.warning(
+                "Redis%s restarted or was replaced (run_id %s -> %s): entries of its previous life are ignored",
+                where,
+                previous,
+                run_id,
+            )
+        if node is not None:
+            _nodes[node] = run_id
         _current = run_id
 
 
@@ -67,27 +83,30 @@ def on_connect(connection: AbstractConnection) -> None:
         run_id = NO_RUN_ID
     if run_id == NO_RUN_ID:
         _warn_unknown(type(connection))
-    observe(run_id)
+    host, port = getattr(connection, "host", None), getattr(connection, "port", None)
+    observe(run_id, f"{host}:{port}" if host else None)
 
 
-def learn(client: Redis) -> None:
-    """Ask the server its run_id (when no new connection has told us yet)."""
+def learn(client: Redis, node: str | None = None) -> None:
+    """Ask the server (``node``'s, of a cluster) its run_id when no new connection has told us yet."""
     try:
         run_id = str(client.info("server").get("run_id", NO_RUN_ID))[:12]
     except ResponseError:
         run_id = NO_RUN_ID
     if run_id == NO_RUN_ID:
         _warn_unknown(client.connection_pool.connection_class)
-    observe(run_id)
+    observe(run_id, node)
 
 
-def current() -> str | None:
-    """Return the run_id of the server as last seen by a new connection (None before any)."""
-    return _current
+def current(node: str | None = None) -> str | None:
+    """Return the run_id of the server (a cluster's ``node``) as last seen by a new
+    connection (None before any)."""
+    return _current if node is None else _nodes.get(node)
 
 
 def forget() -> None:
-    """Forget the server identity (tests that point the app at another server)."""
+    """Forget the server identities (tests that point the app at another server)."""
     global _current
     with _lock:
         _current = None
+        _nodes.clear()

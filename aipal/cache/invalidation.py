@@ -29,6 +29,7 @@ from django.db.models.signals import post_delete, post_init, post_save, pre_dele
 
 from aipal.cache import background, client, recovery, stats
 from aipal.cache.events import MODEL_RULES, CacheEvent, ModelRule, generation_fields
+from aipal.db import wal
 
 __all__ = ["apply_all", "apply_now", "batched", "connect_model_rules", "invalidate", "invalidate_instances"]
 
@@ -59,13 +60,15 @@ def apply_all(
         return True
     started = time.perf_counter()
     background.ensure_started()
+    # With replicas: the primary's position, past every write committed before this call.
+    lsn = None if check else wal.commit_position()
     try:
         try:
-            client.bump_generations(work)
+            client.bump_generations(work, lsn=lsn)
         except client.CacheUnavailable:
             # Once more on a connection of its own, whatever the breaker: Redis may be back
             # (this process's breaker still resting) or have just restarted under the call.
-            client.bump_generations(work, fresh_connection=True)
+            client.bump_generations(work, fresh_connection=True, lsn=lsn)
     except client.CacheUnavailable as exc:
         if check:
             return False

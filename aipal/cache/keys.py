@@ -57,6 +57,7 @@ __all__ = [
     "token_record",
     "user_base",
     "user_key_pattern",
+    "user_tag",
     "user_throttle_key",
 ]
 
@@ -140,9 +141,14 @@ def _encoded(params: tuple[tuple[str, type, object], ...]) -> str:
     return "&".join(parts)
 
 
+def user_tag(user_id: int) -> str:
+    """Return the hash tag of one user's keys: a Redis Cluster keeps them all on one slot."""
+    return f"{{u:{_valid_id(user_id)}}}"
+
+
 def user_base(run_id: str, user_id: int) -> str:
     """Return the part every key of one user starts with (its hash tag included)."""
-    return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{run_id}:{{u:{_valid_id(user_id)}}}"
+    return f"{cache_settings().key_prefix}:{SCHEMA_VERSION}:{run_id}:{user_tag(user_id)}"
 
 
 def app_key(name: str) -> str:
@@ -158,7 +164,7 @@ def user_throttle_key(user_id: int) -> str:
     """Return the key of one user's request throttle: under the user's hash tag, so the fast
     path's call charges it, and outside every server lifetime (``user_base``), since a
     count of requests does not go stale."""
-    return app_key(f"{THROTTLES}user:{{u:{_valid_id(user_id)}}}")
+    return app_key(f"{THROTTLES}user:{user_tag(user_id)}")
 
 
 def throttle_key(scope: str, ident: str) -> str:
@@ -173,7 +179,7 @@ def throttle_key(scope: str, ident: str) -> str:
 def user_key_pattern(user_id: int) -> str:
     """Return the SCAN pattern matching every key of one user, of every schema and server
     lifetime (ids validated first, the prefix escaped)."""
-    return f"{_glob_escape(cache_settings().key_prefix)}:*:{{u:{_valid_id(user_id)}}}:*"
+    return f"{_glob_escape(cache_settings().key_prefix)}:*:{user_tag(user_id)}:*"
 
 
 def app_key_pattern() -> str:
@@ -243,7 +249,7 @@ class CacheKey:
 
 def generation_hash(run_id: str, user_id: int) -> str:
     """Return the key of the hash holding one user's generations (every release's: ``GENERATIONS_SCHEMA``)."""
-    return f"{cache_settings().key_prefix}:{GENERATIONS_SCHEMA}:{run_id}:{{u:{_valid_id(user_id)}}}:{GENERATION_HASH}"
+    return f"{cache_settings().key_prefix}:{GENERATIONS_SCHEMA}:{run_id}:{user_tag(user_id)}:{GENERATION_HASH}"
 
 
 PROFILE = KeySpec("PROFILE", "profile", CacheTTL.USER_PROFILE)

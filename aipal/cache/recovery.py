@@ -23,6 +23,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from aipal.cache import client, stats
+from aipal.db import wal
 
 __all__ = ["clean", "drain", "forget_failures", "ready", "record", "replay"]
 
@@ -61,7 +62,8 @@ def replay(batch: int = _REPLAY_BATCH) -> bool:
         for _, user_id, fields, _ in rows:
             per_user[user_id].update(fields)
         try:
-            client.bump_generations(per_user)
+            # The primary's position now has passed every write behind these rows.
+            client.bump_generations(per_user, lsn=wal.commit_position())
         except client.CacheUnavailable:
             return False
         PendingInvalidation.objects.filter(id__in=[row[0] for row in rows]).delete()

@@ -18,8 +18,9 @@ from aipal.cache.conf import valid_key_prefix
 from aipal.cache.epoch import on_connect
 from aipal.settings.https import HSTS_SECONDS, trusted_origins
 from aipal.settings.rates import parse_rate
-from aipal.settings.redis_target import resolve_redis_target
+from aipal.settings.redis_target import cache_backend, resolve_redis_target
 from aipal.settings.refusals import DEV_SECRET_KEY
+from aipal.settings.replica_urls import replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -126,6 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # A database that does not answer costs a request 2 s per connection attempt, then 503.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+# Streaming replicas that serve cache misses once they have replayed the user's last
+# write (aipal.db); migrations and every write go to default.
+DATABASES.update(replica_databases(env.str("DATABASE_REPLICA_URLS", default=""), DATABASES["default"]))
+DATABASE_ROUTERS = ["aipal.db.router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -160,28 +165,29 @@ REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=5.0)
 # A plain word: SCAN patterns are "<prefix>:*" (aipal.cache.conf).
 CACHE_KEY_PREFIX = valid_key_prefix(env.str("CACHE_KEY_PREFIX", default="aipal"))
 
+REDIS_OPTIONS = {
+    "CLIENT_CLASS": "django_redis.client.DefaultClient",
+    "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+    "SOCKET_CONNECT_TIMEOUT": min(REDIS_SOCKET_TIMEOUT, 1.0),
+    "CONNECTION_POOL_KWARGS": {
+        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=10),
+        # One immediate retry for a pooled connection a Redis restart closed; never
+        # redis-py's default backoff, which would hold a request for seconds.
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        # Each new connection learns the server's run_id (see aipal.cache.epoch).
+        "redis_connect_func": on_connect,
+        **REDIS_TARGET.pool_kwargs,
+    },
+    "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+    # Errors reach aipal.cache.client, which degrades, logs and counts them.
+    "IGNORE_EXCEPTIONS": False,
+}
+# A single server, a cluster or a Sentinel's master (aipal.settings.redis_target).
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
         "KEY_PREFIX": CACHE_KEY_PREFIX,
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
-            "SOCKET_CONNECT_TIMEOUT": min(REDIS_SOCKET_TIMEOUT, 1.0),
-            "CONNECTION_POOL_KWARGS": {
-                "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=10),
-                # One immediate retry for a pooled connection a Redis restart closed; never
-                # redis-py's default backoff, which would hold a request for seconds.
-                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-                # Each new connection learns the server's run_id (see aipal.cache.epoch).
-                "redis_connect_func": on_connect,
-                **REDIS_TARGET.pool_kwargs,
-            },
-            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
-            # Errors reach aipal.cache.client, which degrades, logs and counts them.
-            "IGNORE_EXCEPTIONS": False,
-        },
+        **cache_backend(REDIS_TARGET, REDIS_OPTIONS),
     }
 }
 

@@ -9,8 +9,8 @@ key prefix of their own so they never touch anyone else's keys.
 import os
 
 from aipal.settings.base import *  # noqa: F403
-from aipal.settings.base import AIPAL_CACHE, CACHES, REST_FRAMEWORK, STORAGES, env
-from aipal.settings.redis_target import embedded_target
+from aipal.settings.base import AIPAL_CACHE, CACHES, REDIS_OPTIONS, REST_FRAMEWORK, STORAGES, env
+from aipal.settings.redis_target import RedisTarget, cache_backend, embedded_target, usable_redis_url
 
 REAL_BACKENDS = os.environ.get("AIPAL_TEST_BACKENDS", "fake") == "real"
 
@@ -30,30 +30,28 @@ if REAL_BACKENDS:
         "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/aipal"),
     }
     _redis_url = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-    _pool = {**CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"], "max_connections": 50}
+    _pool = {**REDIS_OPTIONS["CONNECTION_POOL_KWARGS"], "max_connections": 50}
     _label = "redis"
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
     _target = embedded_target()
     _redis_url = _target.url
-    _pool = {**CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"], "max_connections": 50, **_target.pool_kwargs}
+    _pool = {**REDIS_OPTIONS["CONNECTION_POOL_KWARGS"], "max_connections": 50, **_target.pool_kwargs}
     _label = "fakeredis (tests)"
 
 DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("DJANGO_ATOMIC_REQUESTS", default=False)
 REDIS_URL = _redis_url
 REDIS_SOCKET_TIMEOUT = 1.0
 CACHE_KEY_PREFIX = f"aipaltest{os.getpid()}"
+# REDIS_URL may name a cluster or a Sentinel too: the integration tests then run on it.
 CACHES = {
     "default": {
-        **CACHES["default"],
-        "LOCATION": _redis_url,
+        "BACKEND": CACHES["default"]["BACKEND"],
         "KEY_PREFIX": CACHE_KEY_PREFIX,
-        "OPTIONS": {
-            **CACHES["default"]["OPTIONS"],
-            "SOCKET_TIMEOUT": 1.0,
-            "SOCKET_CONNECT_TIMEOUT": 0.5,
-            "CONNECTION_POOL_KWARGS": _pool,
-        },
+        **cache_backend(
+            RedisTarget(url=usable_redis_url(_redis_url), label=_label),
+            {**REDIS_OPTIONS, "SOCKET_TIMEOUT": 1.0, "SOCKET_CONNECT_TIMEOUT": 0.5, "CONNECTION_POOL_KWARGS": _pool},
+        ),
     }
 }
 # No maintenance thread by default: tests replay the outbox and flush statistics themselves.

@@ -17,6 +17,9 @@ from typing import Any
 from bench.consistency.workload import RESOURCES, WRITTEN_BY, Episode, Read, Revocations
 
 MAX_EXAMPLES = 10
+# Seconds after a failover completed in which BYPASS answers are still its cost (a
+# circuit breaker opened during it closes only after its reset time).
+FAILOVER_TAIL = 5.0
 
 
 def _during(episodes: Sequence[Episode], at: float, before: float = 0.5, after: float = 1.0) -> str:
@@ -25,6 +28,14 @@ def _during(episodes: Sequence[Episode], at: float, before: float = 0.5, after: 
         if episode.started - before <= at <= episode.ended + after:
             return episode.kind
     return ""
+
+
+def _failover_cost(reads: Sequence[Read], episode: Episode) -> dict[str, int]:
+    """Count the BYPASS answers to reads that started during a failover, and just after it."""
+    bypassed = [read.started for read in reads if read.x_cache == "BYPASS"]
+    during = sum(1 for at in bypassed if episode.started <= at <= episode.ended)
+    after = sum(1 for at in bypassed if episode.ended < at <= episode.ended + FAILOVER_TAIL)
+    return {"bypass": during, "bypass_after": after}
 
 
 def analyse(
@@ -45,7 +56,8 @@ def analyse(
     per_resource = {name: {"reads": 0, "stale": 0, "HIT": 0, "MISS": 0, "BYPASS": 0} for name in RESOURCES}
     stale, longest, examples = 0, 0.0, []
     total = 0
-    for read in sorted(reads, key=lambda r: r.started):
+    ordered = sorted(reads, key=lambda r: r.started)
+    for read in ordered:
         total += 1
         figures = per_resource[read.resource]
         figures["reads"] += 1
@@ -85,6 +97,7 @@ def analyse(
         "x_cache": {"HIT": x_cache["HIT"], "MISS": x_cache["MISS"], "BYPASS": x_cache["BYPASS"], **x_cache},
         "restarts": sum(1 for e in episodes if e.kind == "restart"),
         "pauses": sum(1 for e in episodes if e.kind == "pause"),
+        "failovers": sum(1 for e in episodes if e.kind == "failover"),
         "reads_per_second": round(total / elapsed, 1) if elapsed > 0 else 0.0,
         "seconds": round(elapsed, 1),
         "writes_by_resource": writes,
@@ -95,6 +108,7 @@ def analyse(
                 "at_s": round(e.started - start, 2),
                 "down_s": round(e.ended - e.started, 2),
                 **({"old_keys_back": e.keys_back} if e.keys_back is not None else {}),
+                **(_failover_cost(ordered, e) if e.kind == "failover" else {}),
             }
             for e in episodes
         ],
@@ -106,13 +120,19 @@ def analyse(
     }
 
 
+def _servers(setup: Mapping[str, Any]) -> str:
+    count = setup.get("app_servers", 1)
+    return f"{count} app servers, each " if count > 1 else ""
+
+
 def render(figures: Mapping[str, Any], setup: Mapping[str, Any]) -> str:
     """Return the readable block of figures."""
     cache = figures["x_cache"]
     lines = [
         "AI-PAL consistency check",
-        f"  service     gunicorn {setup['workers']} sync workers, {setup['readers']} readers, 3 writers, "
-        f"PostgreSQL {setup['database']}, Redis :{setup['redis_port']}",
+        f"  service     {_servers(setup)}gunicorn {setup['workers']} sync workers, {setup['readers']} readers, "
+        "3 writers, "
+        f"PostgreSQL {setup['database']}, Redis {setup['redis']}",
         f"  duration    {figures['seconds']} s",
         f"  reads       {figures['reads']} ({figures['reads_per_second']}/s)",
         f"  writes      {figures['writes']} "
@@ -121,7 +141,7 @@ def render(figures: Mapping[str, Any], setup: Mapping[str, Any]) -> str:
         f"  longest staleness {figures['longest_staleness_ms']} ms",
         f"  errors      {figures['errors']}",
         f"  X-Cache     HIT={cache['HIT']} MISS={cache['MISS']} BYPASS={cache['BYPASS']}",
-        f"  restarts    {figures['restarts']}  pauses {figures['pauses']}",
+        f"  restarts    {figures['restarts']}  pauses {figures['pauses']}  failovers {figures.get('failovers', 0)}",
         f"  revocations {figures['revoked_tokens']} tokens revoked, {figures['revoked_token_reads']} reads with them"
         f" after the logout, {figures['revoked_tokens_accepted']} accepted",
     ]
@@ -130,6 +150,11 @@ def render(figures: Mapping[str, Any], setup: Mapping[str, Any]) -> str:
         lines.append(
             f"  service log {log['errors']} error and {log['warnings']} warning lines, {log['tracebacks']} tracebacks"
         )
+    for server in figures.get("app_servers", []):
+        lines.append(
+            f"  app server  {server['server']} :{server['port']} {server['workers']} workers: {server['role']}, "
+            f"{server['writes']} writes, {server['reads']} reads"
+        )
     lines.append("  per resource:")
     for name, row in figures["by_resource"].items():
         lines.append(
@@ -137,6 +162,13 @@ def render(figures: Mapping[str, Any], setup: Mapping[str, Any]) -> str:
             f"HIT={row['HIT']} MISS={row['MISS']} BYPASS={row['BYPASS']}"
         )
     for episode in figures["episodes"]:
+        if episode["kind"] == "failover":
+            lines.append(
+                f"  failover at {episode['at_s']} s, master killed, replica promoted after {episode['down_s']} s: "
+                f"{episode['bypass']} BYPASS answers during it, "
+                f"{episode['bypass_after']} in the {FAILOVER_TAIL:.0f} s after"
+            )
+            continue
         back = f", {episode['old_keys_back']} old keys back" if "old_keys_back" in episode else ""
         state = "killed" if episode["kind"] == "restart" else "frozen"
         lines.append(f"  {episode['kind']:<8} at {episode['at_s']} s, Redis {state} for {episode['down_s']} s{back}")

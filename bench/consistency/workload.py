@@ -27,12 +27,13 @@ WRITTEN_BY = {GOAL: GOAL, TASKS: TASKS, ARI: ARI, DASHBOARD: ARI}
 class Shared:
     """What every thread of a run reports into."""
 
-    port: int
+    port: int  # the app server writers, logins and logouts talk to
     token: str
     user_id: int
     goal_id: int
     username: str = ""
     password: str = ""
+    read_ports: tuple[int, ...] = ()  # the app servers readers talk to, in turn (none: ``port``)
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     errors: Counter = field(default_factory=Counter)
@@ -43,6 +44,10 @@ class Shared:
             self.errors[kind] += 1
             if len(self.error_samples) < 20:
                 self.error_samples.append(f"{kind} {detail}".strip()[:300])
+
+    def read_port(self, index: int) -> int:
+        """The app server reader ``index`` talks to: the reading servers in turn."""
+        return self.read_ports[index % len(self.read_ports)] if self.read_ports else self.port
 
 
 def _version(text: object) -> int:
@@ -106,6 +111,7 @@ class Reader(threading.Thread):
         super().__init__(name=f"reader-{offset}", daemon=True)
         self.shared = shared
         self.offset = offset
+        self.port = shared.read_port(offset)
         self.reads: list[Read] = []
 
     def _path(self, resource: str) -> str:
@@ -133,7 +139,7 @@ class Reader(threading.Thread):
         return _version(latest["task_description"]) if latest else 0
 
     def run(self) -> None:
-        api = Api(self.shared.port, self.shared.token)
+        api = Api(self.port, self.shared.token)
         step = self.offset
         while not self.shared.stop.is_set():
             resource = RESOURCES[step % len(RESOURCES)]
@@ -171,7 +177,9 @@ class Revoker(threading.Thread):
     """Logs in, reads with the new token until X-Cache says HIT (at most ``FILL_READS``
     reads: with Redis down there is no hit), logs out, then reads ``CHECKS`` times with
     the revoked token: each read must be a 401. A 2xx is a revoked token accepted; any
-    other answer is an error of the run."""
+    other answer is an error of the run. Logins and logouts go to the writers' app
+    server, reads to the first readers' one: with several servers, a revocation made on
+    one must be obeyed by another."""
 
     FILL_READS = 5
     CHECKS = 5
@@ -190,12 +198,16 @@ class Revoker(threading.Thread):
         if reply.status != 200:
             s.error(f"revoker login: HTTP {reply.status}", reply.body[:200].decode("replace"))
             return
-        api = Api(s.port, reply.json()["token"])
+        token = reply.json()["token"]
+        api = Api(s.read_port(0), token)  # with several app servers, not the one that logs out
         path = f"/api/users/{s.user_id}/goals/{s.goal_id}"
         for _ in range(self.FILL_READS):  # the first read fills the token's record and the page
             if api.request("GET", path).x_cache == "HIT":
                 break
-        if api.request("POST", "/api/auth/logout").status != 204:
+        logout = Api(s.port, token)
+        logged_out = logout.request("POST", "/api/auth/logout").status == 204
+        logout.close()
+        if not logged_out:
             s.error("revoker logout: not 204")
             api.close()
             return

@@ -10,6 +10,7 @@ from django.test import Client
 
 from aipal.cache import client, keys
 from tests.factories import UserFactory
+from tests.topology import key_names, set_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def foreign(settings):
     """Keys of another app on the same Redis, one of them sharing the prefix's first letters."""
     tag = uuid.uuid4().hex
     names = (f"otherapp-{tag}:keep", f"{settings.CACHE_KEY_PREFIX}x:{tag}")
-    client.guarded(lambda r: r.mset(dict.fromkeys(names, "1")))
+    set_keys(dict.fromkeys(names, "1"))
     yield names
     client.guarded(lambda r: r.delete(*names))
 
@@ -78,7 +79,7 @@ def test_admin_index_links_to_the_page(staff):
 
 def test_a_users_entries_with_previews_and_no_token_values(staff, cached):
     user, other_user = cached
-    record = keys.token_record(user.id, "a" * 32).names(client.server_run_id()).entry
+    record = key_names(keys.token_record(user.id, "a" * 32)).entry
     client.guarded(lambda r: r.set(record, "stamp\nSECRET-TOKEN-RECORD", px=60_000))
 
     response = staff.get(f"{PAGE}user/", {"user": str(user.id)})

@@ -11,13 +11,10 @@ from aipal.cache.aside import CacheStatus, get_or_fill
 from aipal.cache.events import CacheEvent, generation_fields
 from aipal.cache.invalidation import apply_now
 from aipal.cache.keys import GOAL_LIST, PROFILE
+from tests.topology import key_names
 
 # After a Redis failure the read path consults the outbox in the database.
 pytestmark = pytest.mark.django_db
-
-
-def _names(key):  # type: ignore[no-untyped-def]
-    return key.names(client.server_run_id())
 
 
 def _key(user_id: int = 1):
@@ -36,7 +33,7 @@ def test_miss_then_hit_returns_the_same_bytes():
 def test_stored_value_is_stamped_json_never_a_pickle():
     key = _key()
     get_or_fill(key, lambda: {"a": [1, 2]})
-    raw = client.redis_client().get(_names(key).entry)
+    raw = client.redis_client().get(key_names(key).entry)
     stamp, etag, body = raw.split(b"\n", 2)
     assert not raw.startswith(b"\x80")  # pickle protocol 2+ marker
     assert json.loads(body) == {"a": [1, 2]}
@@ -86,7 +83,7 @@ def test_lost_generation_hash_is_treated_as_new_not_reset():
     """An evicted generation hash must not let an entry stamped with an old value match."""
     key = PROFILE.key(user_id=3)
     get_or_fill(key, lambda: {"v": 1})
-    client.redis_client().delete(_names(key).generations)  # eviction under allkeys-lru
+    client.redis_client().delete(key_names(key).generations)  # eviction under allkeys-lru
     assert get_or_fill(key, lambda: {"v": 2}).status == CacheStatus.MISS
 
 
@@ -103,14 +100,14 @@ def test_a_loader_error_releases_the_fill_lock():
     key = _key()
     with pytest.raises(RuntimeError):
         get_or_fill(key, lambda: (_ for _ in ()).throw(RuntimeError("db down")))
-    assert client.redis_client().get(_names(key).fill_lock) is None
+    assert client.redis_client().get(key_names(key).fill_lock) is None
 
 
 def test_disabled_cache_bypasses(settings):
     settings.AIPAL_CACHE = {**settings.AIPAL_CACHE, "ENABLED": False}
     served = get_or_fill(_key(), lambda: [1])
     assert served.status == CacheStatus.BYPASS
-    assert client.redis_client().get(_names(_key()).entry) is None
+    assert client.redis_client().get(key_names(_key()).entry) is None
 
 
 def test_redis_down_serves_the_loader_and_opens_the_breaker(dead_redis):

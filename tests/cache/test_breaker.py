@@ -105,11 +105,10 @@ def test_an_invalidation_is_applied_while_the_breaker_still_rests(resting_breake
     """Redis is back but this process's breaker rests: its writes must not leave their
     invalidations to the outbox, or the other processes would serve stale entries."""
     from aipal.cache.invalidation import apply_now
-    from aipal.cache.keys import generation_hash
     from aipal.cache.models import PendingInvalidation
+    from tests.topology import generations_key
 
     assert apply_now(5, {"GOAL_LIST"})
     assert not PendingInvalidation.objects.exists()
     assert client.breaker().current_state == "closed"
-    run_id = client.server_run_id()
-    assert client.redis_client().hget(generation_hash(run_id, 5), "GOAL_LIST") is not None
+    assert client.redis_client().hget(generations_key(5), "GOAL_LIST") is not None

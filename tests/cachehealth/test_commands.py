@@ -14,6 +14,7 @@ from aipal.cache import client, keys
 from cachehealth import flushing, warming
 from goals.services import goal_create
 from tasks.services import task_create
+from tests.topology import set_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_flush_all_leaves_keys_without_the_app_prefix(api, user, settings):
     api.get(f"/api/users/{user.id}/goals")
     tag = uuid.uuid4().hex  # the Redis may be shared: touch no name anyone else could use
     foreign = (f"otherapp-{tag}:keep", f"{settings.CACHE_KEY_PREFIX}x:{tag}", f"{tag}{settings.CACHE_KEY_PREFIX}:keep")
-    client.guarded(lambda r: r.mset(dict.fromkeys(foreign, "1")))
+    set_keys(dict.fromkeys(foreign, "1"))
     try:
         run("cache_flush", "--all")
         assert list(client.scan_keys(keys.app_key_pattern())) == []
@@ -104,7 +105,7 @@ def test_flush_spares_another_deployments_keys(api, user, settings, backend, sco
     assert api.get(f"/api/users/{user.id}/goals")["X-Cache"] == "MISS"
     assert user_keys(user.id)
     foreign = foreign_keys(settings.CACHE_KEY_PREFIX, user.id)
-    client.guarded(lambda r: r.mset(dict.fromkeys(foreign, "1")))
+    set_keys(dict.fromkeys(foreign, "1"))
     try:
         run("cache_flush", *(arg.format(user=user.id) for arg in scope))
         assert user_keys(user.id) == []

@@ -7,11 +7,12 @@ import uuid
 
 import pytest
 
-from aipal.cache import client
+from aipal.cache import client, keys
 from aipal.cache.conf import cache_settings
 from cachehealth import keycount
 from cachehealth.health import CacheHealthChecker
 from tests.conftest import clear_app_keys
+from tests.topology import set_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,12 @@ def _drop_shared_count() -> None:
 def test_keys_count_counts_this_apps_keys_only(api, user, settings):
     tag = uuid.uuid4().hex  # the Redis may be shared: touch no name anyone else could use
     foreign = (f"otherapp-{tag}:x", f"{settings.CACHE_KEY_PREFIX}-other:{tag}", f"{settings.CACHE_KEY_PREFIX}{tag}")
-    client.guarded(lambda r: r.mset(dict.fromkeys(foreign, "1")))
+    set_keys(dict.fromkeys(foreign, "1"))
     try:
         api.get(f"/api/users/{user.id}/goals")
+        # Its throttle charge lives one interval (60 ms at 1000/min): it could expire between
+        # the count and the SCAN below.
+        client.guarded(lambda r: r.delete(keys.user_throttle_key(user.id)))
         CacheHealthChecker().check()  # creates the keys a check keeps (probe, shared totals, the count)
         _drop_shared_count()
         counted = CacheHealthChecker().check().keys_count
@@ -68,7 +72,7 @@ def test_while_another_process_counts_the_last_count_is_served(scans, monkeypatc
     last = keycount.app_keys_count()
     assert last is not None and len(scans) == 1  # no second SCAN while the lock is held
     with monkeypatch.context() as restarted:
-        restarted.setattr(client, "server_run_id", lambda: "restarted")  # another server lifetime
+        restarted.setattr(client, "server_lifetimes", lambda: ("restarted",))  # another server lifetime
         assert keycount.app_keys_count() is None
     assert keycount.app_keys_count() == last
     settings.AIPAL_CACHE = {**settings.AIPAL_CACHE}  # a settings change forgets it
@@ -80,7 +84,7 @@ def test_the_scan_stops_at_its_time_budget_even_between_empty_pages(monkeypatch,
     """Other apps' keys give SCAN pages with none of ours: the budget is checked after each page."""
     tag = uuid.uuid4().hex
     foreign = {f"otherapp-{tag}:{i}": 1 for i in range(40)}
-    client.guarded(lambda r: r.mset(foreign))
+    set_keys(foreign)
     try:
         monkeypatch.setattr(keycount, "SCAN_COUNT", 2)
         monkeypatch.setattr(keycount, "SCAN_BUDGET_SECONDS", -1.0)  # over budget after the first page
@@ -92,7 +96,7 @@ def test_the_scan_stops_at_its_time_budget_even_between_empty_pages(monkeypatch,
 
 
 def test_a_complete_count_gives_no_warning(fast_ping):
-    client.guarded(lambda r: r.mset({f"{cache_settings().key_prefix}:k{i}": 1 for i in range(20)}))
+    set_keys({f"{cache_settings().key_prefix}:k{i}": 1 for i in range(20)})
     result = CacheHealthChecker().check()
     assert result.keys_count is not None and result.keys_count >= 20
     assert not any("lower bound" in warning for warning in result.warnings)

@@ -16,6 +16,7 @@ from aipal.accounts import tokens
 from aipal.accounts.tokens import issue
 from aipal.cache import client, keys
 from aipal.fastpath import app
+from tests.topology import generations_key, key_names
 from tests.wsgi_client import WSGIClient, answered_by_fast_path, fast_path_count
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_every_cached_route_answers_as_the_view_does(token, cached_urls):
 def drop_entries(user_id: int) -> None:
     """Delete the user's cached responses (not the generations, not the token records)."""
     r = client.redis_client()
-    for key in r.scan_iter(match=f"*{{u:{user_id}}}:*"):
+    for key in client.scan_keys(keys.user_key_pattern(user_id)):  # this run's keys only
         if not key.endswith(b":gen") and b":auth?" not in key:
             r.delete(key)
 
@@ -141,7 +142,7 @@ def test_a_token_record_lives_a_minute_at_most_and_never_past_its_token(user, se
     settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": token_ttl}
     token = issue(user)[0]
     WSGIClient(token=token).get(f"/api/users/{user.id}/goals")  # the view fills the record
-    ttl_ms = client.redis_client().pttl(tokens.record_key(user.id, token).names(client.server_run_id()).entry)
+    ttl_ms = client.redis_client().pttl(key_names(tokens.record_key(user.id, token)).entry)
     assert longest_ms - 5_000 < ttl_ms <= longest_ms
 
 
@@ -188,7 +189,7 @@ def test_another_users_path_is_403_and_leaves_no_record_there(wsgi, user, other_
         assert wsgi.get(url).status == 403
     pattern = keys.user_key_pattern(other_user.id).removesuffix("*") + "auth*"
     records = {key.decode() for key in client.scan_keys(pattern)}
-    assert records == {tokens.record_key(other_user.id, other_token).names(client.server_run_id()).entry}
+    assert records == {key_names(tokens.record_key(other_user.id, other_token)).entry}
 
 
 def test_staff_read_another_users_data_through_the_view(staff_user, user):
@@ -336,13 +337,13 @@ def test_fast_path_requests_are_counted_in_the_request_metrics(wsgi, user):
 def test_a_request_with_no_valid_token_leaves_no_lasting_key(user, token):
     """Any token, valid or not, may name any user id: the generation hash the fast path
     creates for it lives only as long as a token record, until a real read keeps it."""
-    from aipal.cache.keys import TOKEN_RECORD_TTL_SECONDS, generation_hash
+    from aipal.cache.keys import TOKEN_RECORD_TTL_SECONDS
 
     redis = client.redis_client()
-    unknown = generation_hash(client.server_run_id(), 987654)
+    unknown = generations_key(987654)
     assert WSGIClient(token="f" * 64).get("/api/users/987654/dashboard").status == 401
     assert 0 < redis.ttl(unknown) <= TOKEN_RECORD_TTL_SECONDS
 
-    own = generation_hash(client.server_run_id(), user.id)
+    own = generations_key(user.id)
     assert WSGIClient(token=token).get(f"/api/users/{user.id}/dashboard").status == 200
     assert redis.ttl(own) > client.GENERATION_TTL_SECONDS - 60  # kept by the read that filled an entry

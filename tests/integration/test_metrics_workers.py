@@ -17,7 +17,7 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.services import Database, Gunicorn, free_port, migrate, service_env
-from tests.integration.test_consistency import _server_url
+from tests.checker import server_url
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ RESPONSES = "django_http_responses_total_by_status_view_method_total"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
     """One gunicorn with the project's configuration and three workers, on a private database."""
     directory: Path = tmp_path_factory.mktemp("metrics")
-    database = Database(_server_url(), f"aipal_metrics_{os.getpid()}")
+    database = Database(server_url(), f"aipal_metrics_{os.getpid()}")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix = f"aipalmetrics{os.getpid()}"
     env = service_env(database_url=database.url, redis_url=redis_url, key_prefix=prefix)

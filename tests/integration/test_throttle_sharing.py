@@ -14,7 +14,7 @@ import redis
 
 from bench.client import Api, Reply
 from bench.services import Database, Gunicorn, free_port, migrate, run_command, service_env
-from tests.integration.test_consistency import _server_url
+from tests.checker import server_url
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ USERNAMES = ("carol", "dave")  # one per test: each test spends its user's throt
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
     """The ports of two app servers sharing one database and one Redis, with throttles on."""
     directory: Path = tmp_path_factory.mktemp("throttles")
-    database = Database(_server_url(), f"aipal_throttles_{os.getpid()}")
+    database = Database(server_url(), f"aipal_throttles_{os.getpid()}")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix = f"aipalthrottles{os.getpid()}"
     env = service_env(database_url=database.url, redis_url=redis_url, key_prefix=prefix)

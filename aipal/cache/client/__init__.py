@@ -3,7 +3,8 @@
 ``guard`` holds the error policy (circuit breaker, failure counting, the server
 lifetime check), ``scripts`` the reads, fills and generation bumps of the request
 path, ``throttle`` the shared throttle counts, ``server`` the calls of health checks and
-commands; ``lua`` loads the scripts of ``aipal/cache/lua``.
+commands, ``topology`` which servers a call reaches (one, or a cluster's masters);
+``lua`` loads the scripts of ``aipal/cache/lua``.
 """
 
 from aipal.cache.client.guard import (
@@ -14,6 +15,7 @@ from aipal.cache.client.guard import (
     guarded,
     redis_client,
     reset_breaker,
+    server_lifetimes,
     server_run_id,
 )
 from aipal.cache.client.scripts import (
@@ -29,6 +31,7 @@ from aipal.cache.client.scripts import (
     serve,
 )
 from aipal.cache.client.server import ping, probe, scan_delete, scan_keys, scan_pages
+from aipal.cache.client.topology import is_cluster, masters
 
 __all__ = [
     "GENERATION_TTL_SECONDS",
@@ -41,7 +44,9 @@ __all__ = [
     "failure_count",
     "fill",
     "guarded",
+    "is_cluster",
     "lua_script",
+    "masters",
     "new_token",
     "ping",
     "probe",
@@ -53,5 +58,6 @@ __all__ = [
     "scan_keys",
     "scan_pages",
     "serve",
+    "server_lifetimes",
     "server_run_id",
 ]

@@ -12,6 +12,13 @@ round trip is one send and one receive. Sockets that are not the operating syste
 dropped; one that Redis closed while it sat idle (a restart, an idle timeout) before
 answering anything is replaced at once and the call sent again, as redis-py's own retry
 would (the scripts may run twice: they create only what is missing).
+
+In a Redis Cluster the call goes to the master of the keys' slot, on a connection of
+this thread's own to that master; when the slot moved (MOVED, ASK, TRYAGAIN,
+CLUSTERDOWN) or the master cannot be reached, the call is made once more through
+redis-py's ``RedisCluster``, which follows the redirection and refreshes its slot map.
+A connection to a server that became a replica (READONLY: a Sentinel failover) is
+dropped, so the next call asks the sentinels for the master again.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import hiredis
-from redis import Redis
+from redis import Redis, RedisCluster
 from redis.commands.core import Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
@@ -33,6 +40,7 @@ __all__ = ["evalsha", "forget"]
 
 _BUFFER = 65536
 _DROPPED = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+_REDIRECTED = (b"MOVED", b"ASK", b"TRYAGAIN", b"CLUSTERDOWN")
 _local = threading.local()
 _generation = 0  # bumped when the Redis settings change: every thread reconnects
 
@@ -59,7 +67,7 @@ class _Channel:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
             self.reader = hiredis.Reader()
             self.buffer = bytearray(_BUFFER)
-        self.key = (_generation, id(pool))
+        self.generation = _generation
 
     def call(self, packed: bytes) -> Any:
         if self.sock is None:
@@ -84,46 +92,84 @@ class _Channel:
         self.connection.disconnect()
 
 
+def _channels() -> dict[int, _Channel]:
+    channels = getattr(_local, "channels", None)
+    if channels is None:
+        channels = _local.channels = {}
+    return channels
+
+
 def _channel(r: Redis) -> _Channel:
-    channel = getattr(_local, "channel", None)
-    if channel is None or channel.key != (_generation, id(r.connection_pool)):
+    """This thread's channel to the server of ``r``'s pool (one per master in a cluster)."""
+    channels = _channels()
+    channel = channels.get(id(r.connection_pool))
+    if channel is None or channel.generation != _generation:
         if channel is not None:
             channel.close()
-        channel = _local.channel = _Channel(r)
+        channel = channels[id(r.connection_pool)] = _Channel(r)
     return channel
 
 
-def evalsha(r: Redis, script: Script, keys: Sequence[str], args: Sequence[object]) -> Any:
+def evalsha(r: Redis | RedisCluster, script: Script, keys: Sequence[str], args: Sequence[object]) -> Any:
     """Run ``script`` by its SHA on this thread's connection; load it first if Redis lost it."""
+    if isinstance(r, RedisCluster):
+        try:
+            node = r.get_redis_connection(r.nodes_manager.get_node_from_slot(r.keyslot(keys[0])))
+            return _evalsha(node, script, keys, args)
+        except _Redirected:
+            pass
+        except RedisConnectionError:
+            pass  # the master is gone: RedisCluster refreshes its slot map and tries the new one
+        return script(keys, args, client=r)
+    return _evalsha(r, script, keys, args)
+
+
+class _Redirected(ResponseError):
+    """A cluster node answered that another serves the slot (or none does, for now)."""
+
+
+def _evalsha(r: Redis, script: Script, keys: Sequence[str], args: Sequence[object]) -> Any:
     packed = hiredis.pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
+    pool_id = id(r.connection_pool)
     try:
         try:
             reply = _channel(r).call(packed)
         except _Dropped:
-            _drop()
+            _drop(pool_id)
             reply = _channel(r).call(packed)
         if isinstance(reply, hiredis.ReplyError):
-            raise (NoScriptError if str(reply).startswith("NOSCRIPT") else ResponseError)(str(reply))
+            _refused(str(reply), pool_id)
     except NoScriptError:
         return script(keys, args, client=r)  # loads it, on the pool's connection
     except ResponseError:
         raise  # an answer: the connection is fine
     except BaseException:
-        _drop()
+        _drop(pool_id)
         raise
     return reply
 
 
-def _drop() -> None:
-    channel = getattr(_local, "channel", None)
-    _local.channel = None
+def _refused(message: str, pool_id: int) -> None:
+    """Raise what an error reply means: a lost script, a moved slot, a replica, or a refusal."""
+    if message.startswith("NOSCRIPT"):
+        raise NoScriptError(message)
+    if message.encode().startswith(_REDIRECTED):
+        raise _Redirected(message)
+    if message.startswith("READONLY"):
+        _drop(pool_id)  # the server became a replica: reconnect to the master
+        raise RedisConnectionError(message)
+    raise ResponseError(message)
+
+
+def _drop(pool_id: int) -> None:
+    channel = _channels().pop(pool_id, None)
     if channel is not None:
         channel.close()
 
 
 def _forked() -> None:
-    """A forked child (a gunicorn worker) must not talk on its parent's socket."""
-    _local.channel = None
+    """A forked child (a gunicorn worker) must not talk on its parent's sockets."""
+    _local.channels = None
 
 
 os.register_at_fork(after_in_child=_forked)

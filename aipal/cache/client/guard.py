@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -19,18 +19,21 @@ import pybreaker
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_redis import get_redis_connection
-from redis import ConnectionPool, Redis
+from redis import ConnectionPool, Redis, RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from aipal.cache import epoch, stats
-from aipal.cache.client import direct
+from aipal.cache import epoch, keys, stats
+from aipal.cache.client import direct, topology
 from aipal.cache.conf import cache_settings
 
 log = logging.getLogger("aipal.cache.client")
 T = TypeVar("T")
 _LOG_EVERY = 10.0
+# What a failed call raises: redis-py's errors, a socket's, and a cluster whose slot map
+# has no master for a slot (during a failover).
+_FAILURES = (RedisError, OSError, RedisClusterException)
 
 
 class CacheUnavailable(Exception):
@@ -70,6 +73,7 @@ _breaker: pybreaker.CircuitBreaker | None = None
 _last_log = 0.0
 _failures = 0
 _client: Redis | None = None
+_clustered = False  # whether _client is a RedisCluster (asked on every call of the hit path)
 
 
 def breaker() -> pybreaker.CircuitBreaker:
@@ -109,9 +113,10 @@ def reset_breaker() -> None:
 
 def redis_client() -> Redis:
     """Return the raw redis-py client behind django-redis' pool (looked up once per settings)."""
-    global _client
+    global _client, _clustered
     if _client is None:
         _client = get_redis_connection("default")
+        _clustered = topology.is_cluster(_client)
     return _client
 
 
@@ -121,6 +126,7 @@ def _forget_client(*, setting: str, **kwargs: object) -> None:
     if setting == "CACHES":
         _client = None
         direct.forget()
+        topology.forget_clusters()
 
 
 def failure_count() -> int:
@@ -168,39 +174,74 @@ def _through_breaker(operation: Callable[[Redis], T]) -> T:
         raise
 
 
-def outside_breaker(operation: Callable[[Redis, str], T], timeout_s: float = 0.25) -> T:
-    """Run one keyed operation on a fresh connection with a short timeout, whatever the breaker.
+def outside_breaker(operation: Callable[[Redis, Mapping[int, str]], T], users: Iterable[int]) -> T:
+    """Run one operation on ``users``' keys on a fresh connection with a short timeout,
+    whatever the breaker.
 
     For invalidations, which must not be put off because this process's breaker is still
     resting after an outage that is over for the others (they would serve what the write
-    changed until a drainer replays it). The connection learns the server's run_id before
-    the keys are built; success closes the breaker.
+    changed until a drainer replays it). ``operation`` gets each user's server lifetime,
+    learnt after connecting; success closes the breaker. A cluster's client is used as it
+    is (its nodes' pools, its timeouts): it has no single connection to replace.
     """
-    pool = redis_client().connection_pool
-    kwargs = {**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
-    kwargs.pop("retry", None)
-    single = ConnectionPool(connection_class=pool.connection_class, max_connections=1, **kwargs)
+    r = redis_client()
     try:
-        single.release(single.get_connection())  # connects: the run_id is learnt on connect
-        run_id = epoch.current() or epoch.NO_RUN_ID
-        result = operation(Redis(connection_pool=single), run_id)
-    except (RedisError, OSError) as exc:
+        if topology.is_cluster(r):
+            lifetimes = {user_id: _cluster_run_id(r, user_id) for user_id in users}
+            result = operation(r, lifetimes)
+        else:
+            result, lifetimes = _on_fresh_connection(r, operation, users)
+    except _FAILURES as exc:
         _record_failure()
         _log_failure(exc)
+        topology.after_failure(r, exc)
         raise CacheUnavailable(str(exc)) from exc
-    finally:
-        single.disconnect()
-    if epoch.current() != run_id:
+    if _moved(lifetimes):
         _record_failure()
-        raise CacheUnavailable("Redis restarted during the call")
+        raise CacheUnavailable("Redis restarted or failed over during the call")
     cb = breaker()
     if cb.current_state != pybreaker.STATE_CLOSED:
         cb.close()
     return result
 
 
-def server_run_id() -> str:
-    """Return the run_id of the Redis server's current lifetime, asking it once per process."""
+def _on_fresh_connection(
+    r: Redis, operation: Callable[[Redis, Mapping[int, str]], T], users: Iterable[int], timeout_s: float = 0.25
+) -> tuple[T, dict[int, str]]:
+    pool = r.connection_pool
+    kwargs = {**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
+    kwargs.pop("retry", None)
+    single = ConnectionPool(connection_class=pool.connection_class, max_connections=1, **kwargs)
+    try:
+        single.release(single.get_connection())  # connects: the run_id is learnt on connect
+        run_id = epoch.current() or epoch.NO_RUN_ID
+        lifetimes = dict.fromkeys(users, run_id)
+        return operation(Redis(connection_pool=single), lifetimes), lifetimes
+    finally:
+        single.disconnect()
+
+
+def _cluster_run_id(r: RedisCluster, user_id: int, *, learn: bool = True) -> str:
+    """The run_id of the master serving ``user_id``'s slot, asking it once if unknown."""
+    node = topology.node_name(r, topology.user_slot(keys.user_tag(user_id)))
+    run_id = epoch.current(node)
+    if run_id is None and learn:
+        epoch.learn(r.get_redis_connection(r.get_node(node_name=node)), node)
+        run_id = epoch.current(node)
+    return run_id or epoch.NO_RUN_ID
+
+
+def server_run_id(user_id: int | None = None) -> str:
+    """Return the run_id of the server lifetime ``user_id``'s keys belong to: the server's,
+    or in a cluster the master's that serves the user's slot. Asked once per server and
+    process; without a user, the lifetime of the server last connected to."""
+    redis_client()  # looked up first: it says whether it is a cluster
+    if user_id is not None and _clustered:
+        try:
+            return _through_breaker(lambda c: _cluster_run_id(c, user_id))
+        except (pybreaker.CircuitBreakerError, *_FAILURES) as exc:
+            _record_failure()
+            raise CacheUnavailable(str(exc)) from exc
     run_id = epoch.current()
     if run_id is None:
         guarded(epoch.learn)
@@ -208,12 +249,47 @@ def server_run_id() -> str:
     return run_id
 
 
-def guarded(operation: Callable[[Redis], T], *, run_id: str | None = None) -> T:
+def server_lifetimes() -> tuple[str, ...]:
+    """Return the run_ids of every master (one for a single server), asking any unknown one:
+    what names "this Redis" for records kept per server lifetime (the key count)."""
+    r = redis_client()
+    if not topology.is_cluster(r):
+        return (server_run_id(),)
+
+    def read(c: RedisCluster) -> tuple[str, ...]:
+        found = []
+        for node in c.get_primaries():
+            if epoch.current(node.name) is None:
+                epoch.learn(c.get_redis_connection(node), node.name)
+            found.append(epoch.current(node.name) or epoch.NO_RUN_ID)
+        return tuple(sorted(found))
+
+    return guarded(read)
+
+
+def _moved(lifetimes: Mapping[int, str]) -> bool:
+    """Whether a user's keys now belong to another server lifetime than the call used (a
+    restart, or a failover: another master serves the slot)."""
+    r = redis_client()
+    if not _clustered:
+        current = epoch.current()
+        for run_id in lifetimes.values():
+            if run_id != current:
+                return True
+        return False
+    try:
+        return any(_cluster_run_id(r, user_id, learn=False) != run_id for user_id, run_id in lifetimes.items())
+    except RedisClusterException:
+        return True
+
+
+def guarded(operation: Callable[[Redis], T], *, lifetimes: Mapping[int, str] | None = None) -> T:
     """Run one Redis operation through the breaker; any failure becomes CacheUnavailable.
 
-    An operation whose keys name a server lifetime passes that ``run_id``: a restart is
-    seen by the reconnection that precedes the command, so a different run_id after the
-    call means the keys named the previous lifetime, and the result is discarded.
+    An operation whose keys name server lifetimes passes them (``{user_id: run_id}`` from
+    ``server_run_id``): a restart or a failover is seen by the reconnection that precedes
+    the command (or the slot map it refreshed), so another run_id after the call means the
+    keys named a previous lifetime, and the result is discarded.
     Each call that reached Redis is timed (``redis_operation_duration_ms``).
     """
     started = time.perf_counter()
@@ -226,14 +302,16 @@ def guarded(operation: Callable[[Redis], T], *, run_id: str | None = None) -> T:
         stats.record_redis_call((time.perf_counter() - started) * 1000)
         _record_failure()
         _log_failure(exc)
+        topology.after_failure(redis_client(), exc)  # a cluster's MOVED: its slot map is old
         raise CacheUnavailable(str(exc)) from exc
-    except (RedisError, OSError) as exc:
+    except _FAILURES as exc:
         stats.record_redis_call((time.perf_counter() - started) * 1000)
         _record_failure()
         _log_failure(exc)
+        topology.after_failure(redis_client(), exc)
         raise CacheUnavailable(str(exc)) from exc
     stats.record_redis_call((time.perf_counter() - started) * 1000)
-    if run_id is not None and epoch.current() != run_id:
+    if lifetimes is not None and _moved(lifetimes):
         _record_failure()
-        raise CacheUnavailable("Redis restarted during the call")
+        raise CacheUnavailable("Redis restarted or failed over during the call")
     return result

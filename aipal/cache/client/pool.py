@@ -15,7 +15,7 @@ from functools import cache
 
 from prometheus_client import Gauge
 
-from aipal.cache.client import guard
+from aipal.cache.client import guard, topology
 
 __all__ = ["POOL_CONNECTIONS", "sample"]
 
@@ -39,13 +39,15 @@ def _unsupported(pool_class: str) -> None:
 
 def sample() -> None:
     """Record how many of the pool's connections are lent out and how many wait, idle."""
-    pool = guard.redis_client().connection_pool
-    try:
-        # redis-py's own accessors, on ConnectionPool and BlockingConnectionPool alike.
-        in_use = len(pool._get_in_use_connections())
-        idle = len(pool._get_free_connections())
-    except AttributeError:
-        _unsupported(type(pool).__name__)
-        return
+    in_use = idle = 0
+    for server in topology.masters(guard.redis_client()):  # a cluster's: one pool per master
+        pool = server.connection_pool
+        try:
+            # redis-py's own accessors, on ConnectionPool and BlockingConnectionPool alike.
+            in_use += len(pool._get_in_use_connections())
+            idle += len(pool._get_free_connections())
+        except AttributeError:
+            _unsupported(type(pool).__name__)
+            return
     _IN_USE.set(in_use)
     _IDLE.set(idle)

@@ -9,14 +9,16 @@ keys were built for, so a Redis restart during the call discards its result.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from redis import Redis
+from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from aipal.cache import encoding
-from aipal.cache.client import direct
+from aipal.cache.client import direct, topology
 from aipal.cache.client.guard import guarded, outside_breaker, server_run_id
 from aipal.cache.client.lua import lua_script
 from aipal.cache.client.throttle import Rate
@@ -43,6 +45,7 @@ _READ = lua_script("read")
 _FILL = lua_script("fill")
 _RELEASE = lua_script("release")
 _SERVE = lua_script("serve", include=("gcra",))
+_BUMP = lua_script("bump")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class ReadResult:
     etag: str = ""
     stamp: str = ""
     holds_lock: bool = False
+    # The user's last commit position on a miss (``*lsn``: see ``aipal.db.wal``), if known.
+    lsn: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,29 +95,39 @@ def new_token() -> str:
 
 def read(key: CacheKey, token: str) -> ReadResult:
     """Fetch an entry if its stamp matches the current generations; else try the fill lock."""
-    run_id = server_run_id()
+    run_id = server_run_id(key.user_id)
     names = key.names(run_id)
     args = (token, cache_settings().fill_lock_ms, GENERATION_TTL_SECONDS, *key.generation_fields)
     keys = (names.entry, names.generations, names.fill_lock)
-    reply = guarded(lambda r: _READ(keys, args, client=r), run_id=run_id)
+    reply = guarded(lambda r: _READ(keys, args, client=r), lifetimes={key.user_id: run_id})
     if int(reply[0]) == 1:
         return ReadResult(body=encoding.restored(bytes(reply[2])), etag=reply[1].decode())
-    return ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])))
+    return ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])), lsn=_position(reply[3]))
 
 
-def fill(key: CacheKey, stamp: str, value: bytes, ttl_ms: int, token: str = "") -> bool:
-    """Store ``value`` under ``key`` unless a write changed its generations since ``stamp``."""
-    run_id = server_run_id()
+def _position(stored: bytes) -> int | None:
+    return int(stored) if stored else None
+
+
+def _stored_position(lsn: int | None) -> str:
+    """A WAL position as the scripts keep it: 20 digits; "unknown" below 0; "" for none."""
+    return "" if lsn is None else ("unknown" if lsn < 0 else f"{lsn:020d}")
+
+
+def fill(key: CacheKey, stamp: str, value: bytes, ttl_ms: int, token: str = "", lsn_floor: int | None = None) -> bool:
+    """Store ``value`` under ``key`` unless a write changed its generations since ``stamp``;
+    with it, raise the user's ``*lsn`` to ``lsn_floor`` (a stamp read without one)."""
+    run_id = server_run_id(key.user_id)
     names = key.names(run_id)
     keys = (names.entry, names.generations, names.fill_lock)
-    args = (stamp, value, ttl_ms, token, *key.generation_fields)
-    return bool(int(guarded(lambda r: _FILL(keys, args, client=r), run_id=run_id)))
+    args = (stamp, value, ttl_ms, token, _stored_position(lsn_floor), *key.generation_fields)
+    return bool(int(guarded(lambda r: _FILL(keys, args, client=r), lifetimes={key.user_id: run_id})))
 
 
 def serve(entry: CacheKey, token_record: CacheKey, now_ms: int, throttle: Rate | None = None) -> ServeResult:
     """Check a token's record, charge its user's ``throttle`` and read ``entry``, in one round
     trip (all keys of one user)."""
-    run_id = server_run_id()
+    run_id = server_run_id(entry.user_id)
     names = entry.names(run_id)
     token = new_token()
     throttle_key = user_throttle_key(entry.user_id)
@@ -121,13 +136,13 @@ def serve(entry: CacheKey, token_record: CacheKey, now_ms: int, throttle: Rate |
     interval, period = (throttle.interval_ms, throttle.period_ms) if throttle else (0, 0)
     args = (now_ms, entry.user_id, entry.generation_fields[1], token, GENERATION_TTL_SECONDS, fill_lock_ms)
     args += (interval, period, TOKEN_RECORD_TTL_SECONDS)
-    reply = guarded(lambda r: direct.evalsha(r, _SERVE, keys, args), run_id=run_id)
+    reply = guarded(lambda r: direct.evalsha(r, _SERVE, keys, args), lifetimes={entry.user_id: run_id})
     outcome = int(reply[0])
     if outcome == ServeResult.HIT:
         _, etag, payload = reply[1].split(b"\n", 2)
         return ServeResult(outcome, etag=etag.decode(), payload=payload)
     if outcome == ServeResult.MISS:
-        read = ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])))
+        read = ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])), lsn=_position(reply[4]))
         return ServeResult(outcome, read=read, token=token, staff=bool(int(reply[3])))
     if outcome == ServeResult.UNKNOWN_TOKEN:
         return ServeResult(outcome, stamp=reply[1].decode())
@@ -138,13 +153,19 @@ def serve(entry: CacheKey, token_record: CacheKey, now_ms: int, throttle: Rate |
 
 def release_lock(key: CacheKey, token: str) -> None:
     """Drop the fill lock if this caller still holds it."""
-    run_id = server_run_id()
+    run_id = server_run_id(key.user_id)
     lock = key.names(run_id).fill_lock
-    guarded(lambda r: _RELEASE((lock,), (token,), client=r), run_id=run_id)
+    guarded(lambda r: _RELEASE((lock,), (token,), client=r), lifetimes={key.user_id: run_id})
 
 
-def bump_generations(per_user: Mapping[int, Iterable[str]], *, fresh_connection: bool = False) -> None:
-    """Give each user's ``fields`` a fresh random generation, all in one round trip.
+def bump_generations(
+    per_user: Mapping[int, Iterable[str]], *, fresh_connection: bool = False, lsn: int | None = None
+) -> None:
+    """Give each user's ``fields`` a fresh random generation, all in one round trip (a
+    ``bump.lua`` call per user, in a pipeline).
+
+    ``lsn``: the primary's position after the writes committed, kept as each user's
+    ``*lsn`` (None: no replicas; below 0: unknown, see ``aipal.db.wal``).
 
     ``fresh_connection``: on a connection of its own, even while the breaker rests (see
     ``guard.outside_breaker``): the retry of an invalidation that failed.
@@ -153,17 +174,37 @@ def bump_generations(per_user: Mapping[int, Iterable[str]], *, fresh_connection:
     work = {user_id: sorted(fields) for user_id, fields in per_user.items() if fields}
     if not work:
         return
+    position = _stored_position(lsn)
 
-    def send(r: Redis, run_id: str) -> None:
-        pipe = r.pipeline(transaction=False)
-        for user_id, fields in work.items():
-            name = generation_hash(run_id, user_id)
-            pipe.hset(name, mapping=dict.fromkeys(fields, token))
-            pipe.expire(name, GENERATION_TTL_SECONDS)
-        pipe.execute()
+    def send(r: Redis, lifetimes: Mapping[int, str]) -> None:
+        for server, users in topology.by_master(r, work):  # a cluster: one pipeline per master
+
+            def build(server: Redis = server, users: list[int] = users) -> Any:
+                pipe = server.pipeline(transaction=False)
+                for user_id in users:
+                    name = generation_hash(lifetimes[user_id], user_id)
+                    pipe.evalsha(_BUMP.sha, 1, name, token, GENERATION_TTL_SECONDS, position, *work[user_id])
+                return pipe
+
+            _executed(server, build, _BUMP)
 
     if fresh_connection:
-        outside_breaker(send)
+        outside_breaker(send, work)
         return
-    run_id = server_run_id()
-    guarded(lambda r: send(r, run_id), run_id=run_id)
+    lifetimes = {user_id: server_run_id(user_id) for user_id in work}
+    guarded(lambda r: send(r, lifetimes), lifetimes=lifetimes)
+
+
+def _executed(r: Redis, build: Callable[[], Any], script: Script) -> list[Any]:
+    """Execute the pipeline of EVALSHA calls of ``script`` that ``build`` queues; once more
+    after loading the script if the server lost it (a restart). NOTE: not redis-py's
+    ``Script`` in the pipeline, which asks ``SCRIPT EXISTS`` on every execute: a round
+    trip more per write."""
+    replies = build().execute(raise_on_error=False)
+    if any(isinstance(reply, NoScriptError) for reply in replies):
+        r.script_load(script.script)
+        replies = build().execute(raise_on_error=False)
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies

@@ -3,6 +3,10 @@
 NOTE: the Redis may be shared with other deployments, so SCAN takes only patterns
 anchored on this app's prefix and ``:`` (``keys.app_key_pattern``, ``keys.user_key_pattern``):
 ``aipal:*`` never reaches ``aipal-other:*`` keys, ``aipal*`` would.
+
+In a Redis Cluster each call goes to every master (``topology.masters``): SCAN, deletes
+and PINGs alike; keys are deleted one command each there, as one UNLINK may not name
+keys of several slots.
 """
 
 from __future__ import annotations
@@ -11,42 +15,54 @@ import time
 from collections.abc import Iterator
 
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
+from aipal.cache.client import topology
 from aipal.cache.client.guard import guarded, redis_client
 from aipal.cache.conf import cache_settings
 
 
 def ping() -> float:
-    """Return the PING round trip in milliseconds."""
+    """Return the PING round trip in milliseconds (the slowest master's, in a cluster)."""
 
     def op(r: Redis) -> float:
-        started = time.perf_counter()
-        r.ping()
-        return (time.perf_counter() - started) * 1000
+        slowest = 0.0
+        for server in topology.masters(r):
+            started = time.perf_counter()
+            server.ping()
+            slowest = max(slowest, (time.perf_counter() - started) * 1000)
+        return slowest
 
     return guarded(op)
 
 
 def probe(timeout_s: float = 0.25) -> float | None:
-    """PING on a fresh connection with a short timeout; return ms, or None when Redis fails.
+    """PING on a fresh connection with a short timeout; return ms (the slowest master's),
+    or None when Redis (any master of a cluster) fails.
 
     For liveness probes: it never waits on the pool, the breaker or the socket timeout.
     """
-    pool = redis_client().connection_pool
-    connection = pool.connection_class(
-        **{**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
-    )
-    started = time.perf_counter()
     try:
-        connection.connect()
-        connection.send_command("PING")
-        connection.read_response()
-    except (RedisError, OSError):
+        servers = topology.masters(redis_client())
+    except (RedisError, OSError, RedisClusterException):
         return None
-    finally:
-        connection.disconnect()
-    return (time.perf_counter() - started) * 1000
+    slowest = 0.0
+    for server in servers:
+        pool = server.connection_pool
+        connection = pool.connection_class(
+            **{**pool.connection_kwargs, "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
+        )
+        started = time.perf_counter()
+        try:
+            connection.connect()
+            connection.send_command("PING")
+            connection.read_response()
+        except (RedisError, OSError):
+            return None
+        finally:
+            connection.disconnect()
+        slowest = max(slowest, (time.perf_counter() - started) * 1000)
+    return slowest
 
 
 def _anchored(pattern: str) -> str:
@@ -61,20 +77,25 @@ def scan_keys(pattern: str, count: int = 500) -> Iterator[bytes]:
     """Return the keys matching ``pattern`` (anchored on the prefix), read with SCAN, never
     KEYS; off the request path only."""
     match = _anchored(pattern)
-    return iter(guarded(lambda r: list(r.scan_iter(match=match, count=count))))
+    return iter(
+        guarded(lambda r: [key for server in topology.masters(r) for key in server.scan_iter(match=match, count=count)])
+    )
 
 
 def scan_pages(r: Redis, pattern: str, count: int) -> Iterator[tuple[list[bytes], bool]]:
-    """Yield each SCAN call's keys matching ``pattern`` (anchored on the prefix), empty pages
-    included, with whether it was the last: for scans bounded by time or size, which
-    ``scan_iter`` cannot stop between empty pages."""
+    """Yield each SCAN call's keys matching ``pattern`` (anchored on the prefix), master by
+    master, empty pages included, with whether it was the last: for scans bounded by time or
+    size, which ``scan_iter`` cannot stop between empty pages."""
     match = _anchored(pattern)
-    cursor = 0
-    while True:
-        cursor, names = r.scan(cursor=cursor, match=match, count=count)
-        yield names, int(cursor) == 0
-        if int(cursor) == 0:
-            return
+    servers = topology.masters(r)
+    for index, server in enumerate(servers):
+        cursor = 0
+        while True:
+            cursor, names = server.scan(cursor=cursor, match=match, count=count)
+            done = int(cursor) == 0
+            yield names, done and index == len(servers) - 1
+            if done:
+                break
 
 
 def scan_delete(pattern: str, batch: int = 500) -> int:
@@ -84,14 +105,26 @@ def scan_delete(pattern: str, batch: int = 500) -> int:
 
     def op(r: Redis) -> int:
         deleted = 0
-        chunk: list[bytes] = []
-        for key in r.scan_iter(match=match, count=batch):
-            chunk.append(key)
-            if len(chunk) >= batch:
-                deleted += r.unlink(*chunk)
-                chunk.clear()
-        if chunk:
-            deleted += r.unlink(*chunk)
+        for server in topology.masters(r):
+            chunk: list[bytes] = []
+            for key in server.scan_iter(match=match, count=batch):
+                chunk.append(key)
+                if len(chunk) >= batch:
+                    deleted += _unlink(server, chunk, one_by_one=topology.is_cluster(r))
+                    chunk.clear()
+            if chunk:
+                deleted += _unlink(server, chunk, one_by_one=topology.is_cluster(r))
         return deleted
 
     return guarded(op)
+
+
+def _unlink(server: Redis, names: list[bytes], *, one_by_one: bool) -> int:
+    """UNLINK ``names``: in one command, or (a cluster's master: keys of many slots) in one
+    pipeline of single-key commands."""
+    if not one_by_one:
+        return server.unlink(*names)
+    pipe = server.pipeline(transaction=False)
+    for name in names:
+        pipe.unlink(name)
+    return sum(pipe.execute())

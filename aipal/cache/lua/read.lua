@@ -4,6 +4,7 @@
 -- An entry is "<stamp>\n<etag>\n<payload>"; it is served only while its stamp equals
 -- the current generations. Missing generations start at the caller's fresh random
 -- token, never at an old value (an evicted hash cannot revive old entries).
+-- A miss also returns the user's last commit position, "*lsn" ('' if none: see bump.lua).
 local gens = {}
 for i = 4, #ARGV do
   local g = redis.call('HGET', KEYS[2], ARGV[i])
@@ -24,4 +25,4 @@ if value then
 end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 local locked = redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
-return {0, stamp, locked and 1 or 0}
+return {0, stamp, locked and 1 or 0, redis.call('HGET', KEYS[2], '*lsn') or ''}

@@ -6,13 +6,13 @@
 -- ttl s, lock ms, the throttle's emission interval ms and period ms (0: no throttle),
 -- a token record's ttl s.
 -- Returns {1, entry} for a hit (the caller splits "<stamp>\n<etag>\n<payload>");
--- {2, stamp, locked, staff} when the token is valid but the entry is not (missing or
+-- {2, stamp, locked, staff, lsn} when the token is valid but the entry is not (missing or
 -- stale): the stamp to fill it with and whether the fresh token now holds its fill lock,
--- as read.lua answers, and the token owner's staff flag; {3, wait ms, staff} when the
--- user's throttle refuses the request; {-1} for a token that expired or whose user is
--- inactive; {0, stamp} when the token has no valid record: the stamp is
--- the generations to fill the record with. Missing generations are created from the
--- fresh token, as read.lua does.
+-- as read.lua answers, the token owner's staff flag and the user's "*lsn" ('' if none,
+-- read on a miss only); {3, wait ms, staff} when the user's throttle refuses the
+-- request; {-1} for a token that expired or whose user is inactive; {0, stamp} when the
+-- token has no valid record: the stamp is the generations to fill the record with.
+-- Missing generations are created from the fresh token, as read.lua does.
 local gens = redis.call('HMGET', KEYS[2], '*user', 'AUTH_TOKEN', ARGV[3])
 local record = gens[1] and gens[2] and redis.call('GET', KEYS[1])
 local prefix = record and (gens[1] .. ',' .. gens[2] .. '\n')
@@ -46,4 +46,4 @@ local value = redis.call('GET', KEYS[3])
 if value and string.sub(value, 1, #stamp + 1) == stamp .. '\n' then return {1, value} end
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 local locked = redis.call('SET', KEYS[4], ARGV[4], 'NX', 'PX', ARGV[6])
-return {2, stamp, locked and 1 or 0, tonumber(staff)}
+return {2, stamp, locked and 1 or 0, tonumber(staff), redis.call('HGET', KEYS[2], '*lsn') or ''}
