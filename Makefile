@@ -1,6 +1,7 @@
 # AI-PAL developer and CI entry points.
 #   make run    serve the app on http://127.0.0.1:8000 with embedded defaults
 #   make test   unit suite (SQLite + fakeredis), then integration suite (PostgreSQL + Redis)
+#   make test-scale  Redis Cluster, Sentinel, PostgreSQL replicas, two app servers (started by the tests)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -32,7 +33,12 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 
 UNIT_TESTS = AIPAL_TEST_BACKENDS=fake $(BIN)/pytest -m "not integration" -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 INTEGRATION_TESTS = AIPAL_TEST_BACKENDS=real DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' \
-	$(BIN)/pytest -m integration $(PYTEST_ARGS)
+	$(BIN)/pytest -m "integration and not scale" $(PYTEST_ARGS)
+# The topologies of several machines, each started by the tests on free loopback ports
+# (tests/scale); DATABASE_URL's server holds the checkers' databases. A test file's
+# topology is started once (--dist loadfile keeps a file on one worker).
+SCALE_TESTS = AIPAL_TEST_BACKENDS=real DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' \
+	$(BIN)/pytest -m scale -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Printed by `make run`: the demo logins, and a token to try the API with.
 define DEMO_LOGINS_PY
@@ -44,13 +50,14 @@ print(f"Demo logins: admin / {ADMIN_PASSWORD} (staff, also /admin/), alice / {DE
 print(f"A new token of alice: {issue(alice)[0] if alice else '(no user alice)'}")
 endef
 
-.PHONY: help install lock audit run test test-unit test-integration lint format bench fuzz clean distclean
+.PHONY: help install lock audit run test test-unit test-integration test-scale lint format bench fuzz clean distclean
 
 help:
 	@echo "make run               install, migrate, seed demo data, serve on http://$(RUN_ADDR)"
 	@echo "make test              unit tests (SQLite + fakeredis), then integration tests (PostgreSQL + Redis)"
 	@echo "make test-unit         the unit phase only"
 	@echo "make test-integration  the integration phase only (DATABASE_URL, REDIS_URL)"
+	@echo "make test-scale        Redis Cluster and Sentinel failovers, PostgreSQL replicas, two app servers"
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make format            apply ruff's fixes and formatting"
 	@echo "make bench             the benchmark: cache on and off, baselines, a bare Django view (docs/benchmarks.md)"
@@ -129,6 +136,9 @@ test-unit: install
 test-integration: install
 	@rc=0; $(INTEGRATION_TESTS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "No integration tests collected."; exit 0; fi; exit $$rc
+
+test-scale: install
+	$(SCALE_TESTS)
 
 lint: install
 	$(BIN)/ruff check .
