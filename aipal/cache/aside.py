@@ -138,7 +138,7 @@ def load_and_fill(read: PriorRead, loader: Callable[[], Any]) -> Served:
             _quietly(client.release_lock, key, token)
         raise
     value = encoding.entry_value(body, etag, compress_min_bytes=cache_settings().compress_min_bytes)
-    _quietly(client.fill, key, result.stamp, value, ttl_ms(key), token, where.floor)
+    _quietly(client.fill, key, result.stamp, value, ttl_ms(key), token, where.floor, result.lsn_seen)
     stats.record_miss(key.spec.name)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("Cache miss: %s", key)

@@ -8,21 +8,31 @@ by TTL. Each new connection reads the ``run_id`` before its first command
 (``redis_connect_func``); a call whose keys were built under another ``run_id`` than
 the one the server has is discarded by ``client`` (served from the database).
 
-In a Redis Cluster each master has its own lifetime: a run_id is kept per node
-(``host:port``), and a user's keys name the run_id of the master serving the user's slot.
-A failover (a replica promoted: another process, another run_id) therefore retires the
-keys the old master held, including any invalidation it acknowledged but never passed
-on to its replica. The same holds for a Sentinel failover (see ``client.guard``).
+In a Redis Cluster each master has its own lifetime: one is kept per node
+(``host:port``), and a user's keys name the lifetime of the master serving the user's
+slot. A failover (a replica promoted) therefore retires the keys the old master held,
+including any invalidation it acknowledged but never passed on to its replica. The same
+holds for a Sentinel failover (see ``client.guard``).
+
+NOTE: with replicas (a cluster, Sentinel) a lifetime is the run_id *and* the
+replication ID (``master_replid``, new at every promotion): a master cut off by a
+partition keeps its process and run_id, rejoins as a replica, copies the new master's
+keys (still named by its own old lifetime, and possibly missing an invalidation it took
+before the partition), and may be promoted again. Its new replication ID makes those
+names unreachable (``on_connect_replicated``). A single server keeps the run_id alone,
+so its keys keep their names from one release to the next.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 
 from redis import Redis
 from redis.connection import AbstractConnection
 from redis.exceptions import ResponseError
+from redis.sentinel import SentinelConnectionPool
 
 __all__ = ["current", "learn", "on_connect"]
 
@@ -35,12 +45,25 @@ _nodes: dict[str, str] = {}  # host:port -> run_id, for a cluster's masters
 _warned = False
 
 
-def _run_id(info: bytes | str) -> str:
+def _field(info: bytes | str, name: str) -> str | None:
     text = info.decode() if isinstance(info, bytes) else info
     for line in text.splitlines():
-        if line.startswith("run_id:"):
-            return line.partition(":")[2].strip()[:12]
-    return NO_RUN_ID
+        if line.startswith(f"{name}:"):
+            return line.partition(":")[2].strip()
+    return None
+
+
+def _run_id(info: bytes | str) -> str:
+    run_id = _field(info, "run_id")
+    return run_id[:12] if run_id else NO_RUN_ID
+
+
+def lifetime(run_id: str, replication_id: str | None) -> str:
+    """The name of a server's lifetime: its run_id, and with replicas its replication ID too
+    (12 hex digits either way, so keys keep their length)."""
+    if run_id == NO_RUN_ID or not replication_id:
+        return run_id
+    return hashlib.blake2b(f"{run_id}:{replication_id}".encode(), digest_size=6).hexdigest()
 
 
 def _warn_unknown(connection_class: type) -> None:
@@ -81,6 +104,25 @@ def on_connect(connection: AbstractConnection) -> None:
         run_id = _run_id(connection.read_response())
     except ResponseError:
         run_id = NO_RUN_ID
+    _observed(connection, run_id)
+
+
+def on_connect_replicated(connection: AbstractConnection) -> None:
+    """``redis_connect_func`` of a cluster's or Sentinel's connections: the usual handshake,
+    then learn the server's run_id and replication ID, in one round trip."""
+    connection.on_connect()
+    connection.send_packed_command(connection.pack_commands([("INFO", "server"), ("INFO", "replication")]))
+    answers = []
+    for _ in range(2):
+        try:
+            answers.append(connection.read_response())
+        except ResponseError:
+            answers.append("")
+    run_id = _run_id(answers[0])
+    _observed(connection, lifetime(run_id, _field(answers[1], "master_replid")))
+
+
+def _observed(connection: AbstractConnection, run_id: str) -> None:
     if run_id == NO_RUN_ID:
         _warn_unknown(type(connection))
     host, port = getattr(connection, "host", None), getattr(connection, "port", None)
@@ -88,9 +130,13 @@ def on_connect(connection: AbstractConnection) -> None:
 
 
 def learn(client: Redis, node: str | None = None) -> None:
-    """Ask the server (``node``'s, of a cluster) its run_id when no new connection has told us yet."""
+    """Ask the server (``node``'s, of a cluster) its lifetime when no new connection has told
+    us yet: a cluster's master or a Sentinel's names its replication ID too."""
+    replicated = node is not None or isinstance(client.connection_pool, SentinelConnectionPool)
     try:
         run_id = str(client.info("server").get("run_id", NO_RUN_ID))[:12]
+        if replicated:
+            run_id = lifetime(run_id, str(client.info("replication").get("master_replid", "")))
     except ResponseError:
         run_id = NO_RUN_ID
     if run_id == NO_RUN_ID:

@@ -1,7 +1,7 @@
 """The database router: writes, migrations and almost every read on ``default``.
 
 A read goes to a replica only inside ``reading_from(alias)``, which the cache-aside miss
-sets around a GET's loader once ``wal.replica_for`` found a replica that has replayed
+sets around a GET's loader once ``wal.route`` found a replica that has replayed
 the user's last write. Nothing else (a transaction, a write's own reads, the admin,
 authentication) ever sees a replica.
 """

@@ -6,9 +6,11 @@ user's ``*lsn``, a primary position taken after the write committed; a miss whos
 carries ``*lsn = L`` loads from a replica whose ``pg_last_wal_replay_lsn()`` is at least
 L, else from the primary. A replica has then replayed every write whose bump the stamp
 saw; a write whose bump came later changed the generations, and its fill is refused.
+A bump whose position is unknown (no replicas on its server, or the primary did not
+answer) stores a marker instead, and the next miss takes the primary's position.
 
-Positions are 64-bit integers (``pg_lsn - '0/0'``). Without replicas none of this runs:
-no query, no cost.
+Positions are 64-bit integers (``pg_lsn - '0/0'``). Without replicas no position is
+asked: no query, no cost.
 """
 
 from __future__ import annotations
@@ -31,9 +33,15 @@ __all__ = ["UNKNOWN", "Route", "commit_position", "load", "replica_aliases", "ro
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# A commit position the primary could not give: the user's ``*lsn`` is dropped, so the
-# next reader takes the primary's current position instead.
+# A commit position this process cannot give: the bump stores a marker as the user's
+# ``*lsn`` (see bump.lua), so the next reader takes the primary's current position.
 UNKNOWN = -1
+# NOTE: the insert position, not ``pg_current_wal_lsn()`` (the write position): with
+# ``synchronous_commit = off`` a commit returns before its record is written, so the write
+# position can lie before it; the insert position is at or past every inserted commit
+# record. When the last record ends a WAL page it points past the next page's header, and
+# a replica counts as behind until another record arrives: a read on the primary, no more.
+_PRIMARY_POSITION = "pg_current_wal_insert_lsn"
 _REST_SECONDS = 5.0  # how long a replica that failed is left alone
 _LOG_EVERY = 10.0
 
@@ -54,13 +62,23 @@ def _in_transaction() -> bool:
     return connections[DEFAULT_DB_ALIAS].in_atomic_block
 
 
+def _on_postgresql() -> bool:
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
 def commit_position() -> int | None:
-    """The primary's position now, to store with a bump (after its writes committed):
-    None without replicas, ``UNKNOWN`` when the primary does not answer."""
-    if not replica_aliases():
+    """The primary's position now, to store with a bump (after its writes committed).
+
+    ``UNKNOWN`` on PostgreSQL without replicas (no query) or when the primary does not
+    answer: another server may read this user from replicas, and must not route by a
+    position older than this write. None on SQLite, which has no replicas.
+    """
+    if not _on_postgresql():
         return None
+    if not replica_aliases():
+        return UNKNOWN
     try:
-        return _position(DEFAULT_DB_ALIAS, "pg_current_wal_lsn")
+        return _position(DEFAULT_DB_ALIAS, _PRIMARY_POSITION)
     except DatabaseError as exc:
         log.warning("Cannot read the primary's WAL position (%s): the next reads go to the primary", exc)
         return UNKNOWN
@@ -128,9 +146,10 @@ PRIMARY = Route()
 def route(lsn: int | None) -> Route:
     """The database a miss whose stamp carried ``lsn`` loads from.
 
-    A stamp without ``*lsn`` (a new generation hash, or a bump whose position was unknown)
-    is routed by the primary's current position, which every write committed before the
-    stamp was read has passed; that position is stored with the fill for the next miss.
+    A stamp without a position (``*lsn`` absent or a marker: a new generation hash, or a
+    bump whose position was unknown) is routed by the primary's current position, which
+    every write committed before the stamp was read has passed; the fill stores it for
+    the next miss, unless a bump changed ``*lsn`` in between (see fill.lua).
     """
     aliases = replica_aliases()
     if not aliases or _in_transaction():
@@ -138,7 +157,7 @@ def route(lsn: int | None) -> Route:
     floor = None
     if lsn is None:
         try:
-            floor = lsn = _position(DEFAULT_DB_ALIAS, "pg_current_wal_lsn")
+            floor = lsn = _position(DEFAULT_DB_ALIAS, _PRIMARY_POSITION)
         except DatabaseError:
             return PRIMARY  # the loader meets the same error and reports it
     return Route(_replicas.choose(aliases, lsn), floor)

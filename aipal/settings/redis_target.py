@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from redis.connection import parse_url
 
+from aipal.cache.epoch import on_connect_replicated
 from aipal.settings.masking import masked
 
 LOCAL_REDIS = ("127.0.0.1", 6379)
@@ -157,6 +158,9 @@ def cache_backend(target: RedisTarget, options: dict[str, Any]) -> dict[str, Any
     if target.topology == SINGLE:
         return {"LOCATION": target.url, "OPTIONS": options}
     nodes = topology_nodes(target.url)
+    # With replicas a server's lifetime names its replication ID too (aipal.cache.epoch).
+    pool = {**options.get("CONNECTION_POOL_KWARGS", {}), "redis_connect_func": on_connect_replicated}
+    options = {**options, "CONNECTION_POOL_KWARGS": pool}
     credentials = ""
     if nodes.username or nodes.password:
         credentials = f"{quote(nodes.username or '', safe='')}:{quote(nodes.password or '', safe='')}@"

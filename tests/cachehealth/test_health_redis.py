@@ -32,7 +32,7 @@ def private_redis(settings) -> Iterator[Callable[..., RedisServer]]:
 
     yield start
     for server in servers:
-        server.stop()
+        server.remove()
     client.reset_breaker()
     epoch.forget()
     keycount.forget()

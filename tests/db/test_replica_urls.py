@@ -60,6 +60,27 @@ def test_a_password_never_appears_in_the_refusal():
     assert "hunter2" not in str(refused.value) and "reader:***@r1" in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("urls", "position"),
+    [
+        ("postgres://app:s3cr,et@h/db", "1st"),  # the port would be "s3cr", the second URL "et@h/db"
+        ("postgres://ok/aipal,postgres://app:4711,s3cr3t@h/db", "3rd"),  # "postgres://app:4711" parses
+        ("postgres://ok/aipal,postgres://app:s3cr3t,#/db", "2nd"),
+    ],
+)
+def test_a_comma_in_a_password_is_refused_by_position_without_a_piece_of_it(urls, position):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_REPLICA_URLS") as refused:
+        replica_databases(urls, PRIMARY)
+    message = str(refused.value)
+    assert f"the {position} URL" in message and "%2C" in message
+    assert not any(piece in message for piece in ("s3cr", "et@", "4711", "app"))
+
+
+def test_a_comma_written_as_2c_is_part_of_the_password():
+    found = replica_databases("postgres://app:s3cr%2Cet@h/db", PRIMARY)
+    assert found["replica_1"]["PASSWORD"] == "s3cr,et"
+
+
 def test_replicas_of_sqlite_are_refused():
     with pytest.raises(ImproperlyConfigured, match="DATABASE_REPLICA_URLS"):
         replica_databases("postgres://r1/aipal", {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"})
@@ -86,12 +107,23 @@ def test_manage_py_and_the_wsgi_application_refuse_to_start(database_url, replic
         assert "DATABASE_REPLICA_URLS" in last and "hunter2" not in done.stderr, (args, done.stderr[-500:])
 
 
-def test_a_usable_replica_url_starts():
-    done = run_python(
+def _check_with_replicas(replicas: str):  # type: ignore[no-untyped-def]
+    """``manage.py check`` with a PostgreSQL primary and ``replicas``."""
+    return run_python(
         ["manage.py", "check"],
         DJANGO_SETTINGS_MODULE="aipal.settings.local",
         DJANGO_DEBUG="true",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/aipal",
-        DATABASE_REPLICA_URLS="postgres://reader:secret@127.0.0.1:5433/aipal",
+        DATABASE_REPLICA_URLS=replicas,
     )
+
+
+def test_a_comma_in_a_password_leaves_no_piece_of_it_in_the_start_up_traceback():
+    done = _check_with_replicas("postgres://reader:s3cr,et@127.0.0.1:5432/aipal")
+    assert done.returncode != 0 and "DATABASE_REPLICA_URLS" in done.stderr.splitlines()[-1]
+    assert "s3cr" not in done.stderr and "et@" not in done.stderr, done.stderr[-800:]
+
+
+def test_a_usable_replica_url_starts():
+    done = _check_with_replicas("postgres://reader:secret@127.0.0.1:5433/aipal")
     assert done.returncode == 0, done.stderr[-500:]

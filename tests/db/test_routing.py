@@ -1,8 +1,8 @@
 """Which database a cache miss reads from: a replica that has replayed the user's last
 commit position, else the primary; a BYPASS, a transaction, a failing replica: the primary.
 
-The replicas and their positions are fakes here (SQLite has no WAL); the integration test
-``tests/integration/test_replicas.py`` runs a real streaming replica.
+The replicas and their positions are fakes here (SQLite has no WAL); the scale test
+``tests/scale/test_replicas.py`` runs a real streaming replica.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from aipal.cache import client
 from aipal.cache.aside import CacheStatus, get_or_fill
 from aipal.cache.events import CacheEvent, generation_fields
 from aipal.cache.invalidation import apply_now
-from aipal.cache.keys import GOAL_LIST
+from aipal.cache.keys import GOAL_LIST, PROFILE
 from aipal.db import router, wal
 from aipal.db.router import ReplicaRouter, read_alias, reading_from
 from tests.wsgi_client import WSGIClient, fast_path_count
@@ -30,9 +30,11 @@ class Positions:
         self.replayed = {"replica_1": 0, "replica_2": 0}
         self.broken: set[str] = set()
         self.queries: list[str] = []
+        self.functions: list[tuple[str, str]] = []
 
     def __call__(self, alias: str, function: str) -> int:
         self.queries.append(alias)
+        self.functions.append((alias, function))
         if alias in self.broken:
             raise OperationalError(f"{alias} is down")
         return self.primary if alias == DEFAULT_DB_ALIAS else self.replayed[alias]
@@ -44,6 +46,7 @@ def positions(monkeypatch):
     monkeypatch.setattr(wal, "replica_aliases", lambda: ["replica_1", "replica_2"])
     monkeypatch.setattr(wal, "_position", fake)
     monkeypatch.setattr(wal, "_in_transaction", lambda: False)  # the test's own transaction aside
+    monkeypatch.setattr(wal, "_on_postgresql", lambda: True)
     wal.forget()
     yield fake
     wal.forget()
@@ -72,11 +75,76 @@ def test_the_router_sends_reads_to_the_alias_of_the_block_and_writes_to_default(
 def test_without_replicas_no_position_is_asked(monkeypatch):
     asked = []
     monkeypatch.setattr(wal, "_position", lambda *args: asked.append(args) or 0)
+    monkeypatch.setattr(wal, "_on_postgresql", lambda: False)  # SQLite: no position to note at all
     assert wal.commit_position() is None
     assert wal.route(None) is wal.PRIMARY and wal.route(5) is wal.PRIMARY
     assert _loaded_from() == (CacheStatus.MISS, DEFAULT_DB_ALIAS)
     assert apply_now(1, generation_fields(CacheEvent.GOAL_CREATED))
     assert asked == []
+
+
+def test_on_postgresql_without_replicas_a_bump_notes_an_unknown_position_without_a_query(monkeypatch):
+    asked = []
+    monkeypatch.setattr(wal, "_position", lambda *args: asked.append(args) or 0)
+    monkeypatch.setattr(wal, "_on_postgresql", lambda: True)
+    assert wal.commit_position() == wal.UNKNOWN
+    assert asked == []
+
+
+def test_the_primarys_position_is_its_insert_position(positions):
+    """With ``synchronous_commit = off`` a commit's record can lie past the write position."""
+    wal.commit_position()
+    wal.route(None)
+    primary = [function for alias, function in positions.functions if alias == DEFAULT_DB_ALIAS]
+    assert primary == ["pg_current_wal_insert_lsn"] * 2
+
+
+def test_a_write_on_a_server_without_replicas_sends_the_next_miss_to_the_primary(positions, monkeypatch):
+    """Servers configured differently share one Redis: a bump that notes no position must
+    not leave an older one that a server with replicas would route by."""
+    positions.primary, positions.replayed = 500, {"replica_1": 500, "replica_2": 500}
+    assert _loaded_from()[1].startswith("replica_")  # the user's *lsn is now 500
+    with monkeypatch.context() as elsewhere:  # the write, on a server without replicas, at 1000
+        elsewhere.setattr(wal, "replica_aliases", lambda: [])
+        asked = len(positions.queries)
+        assert apply_now(1, generation_fields(CacheEvent.GOAL_CREATED))
+        assert len(positions.queries) == asked  # no query for it
+    positions.primary = 1000
+    assert _loaded_from() == (CacheStatus.MISS, DEFAULT_DB_ALIAS)  # the replicas are still at 500
+
+
+def test_a_floor_taken_before_a_write_whose_position_is_unknown_is_not_kept(positions, monkeypatch):
+    """The profile's miss takes the floor 900; while it loads, a write commits at 1000 on a
+    server without replicas and bumps the goal list only; the profile's fill still stores,
+    but the goal list's next miss must not be routed by 900."""
+    positions.primary, positions.replayed = 900, {"replica_1": 900, "replica_2": 900}
+
+    def profile_loader() -> dict[str, str]:
+        positions.primary = 1000
+        with monkeypatch.context() as elsewhere:
+            elsewhere.setattr(wal, "replica_aliases", lambda: [])
+            assert apply_now(1, generation_fields(CacheEvent.GOAL_CREATED))
+        return {}
+
+    assert get_or_fill(PROFILE.key(user_id=1), profile_loader).status == CacheStatus.MISS
+    assert client.read(PROFILE.key(user_id=1), client.new_token()).body == b"{}"  # the fill stored
+    assert _loaded_from() == (CacheStatus.MISS, DEFAULT_DB_ALIAS)
+
+
+def test_a_position_taken_before_another_servers_unknown_write_does_not_replace_its_marker(positions, monkeypatch):
+    """A server takes its write's position (900) and is slow to bump; meanwhile a server
+    without replicas commits a write at 1000 and bumps. The late bump's 900 must not stand
+    for the user: a replica at 950 has not replayed the write at 1000."""
+    positions.primary, positions.replayed = 500, {"replica_1": 500, "replica_2": 500}
+    assert _loaded_from()[1].startswith("replica_")  # the user's *lsn is now 500
+    positions.primary = 900
+    late = wal.commit_position()
+    with monkeypatch.context() as elsewhere:
+        elsewhere.setattr(wal, "replica_aliases", lambda: [])
+        assert apply_now(1, generation_fields(CacheEvent.GOAL_CREATED))  # the write at 1000
+    client.bump_generations({1: generation_fields(CacheEvent.GOAL_UPDATED)}, lsn=late)
+    positions.primary, positions.replayed = 1000, {"replica_1": 950, "replica_2": 950}
+    assert _loaded_from() == (CacheStatus.MISS, DEFAULT_DB_ALIAS)
 
 
 def test_a_user_who_wrote_is_read_from_the_primary_until_a_replica_passes_the_write(positions):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 
@@ -25,6 +26,8 @@ class RedisServer:
         self.port = port
         self.extra = extra
         self.process: subprocess.Popen | None = None
+        # Its own directory: a replica writes the RDB it receives there, never in the checkout.
+        self.directory = tempfile.mkdtemp(prefix="aipal-redis-")
 
     @property
     def url(self) -> str:
@@ -35,6 +38,7 @@ class RedisServer:
         if binary is None:
             pytest.fail("redis-server is not installed")
         args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        args += ["--dir", self.directory]
         args += self.extra
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         probe = redis.Redis(port=self.port, socket_connect_timeout=0.2)
@@ -52,13 +56,18 @@ class RedisServer:
             self.process.wait(timeout=10)
             self.process = None
 
+    def remove(self) -> None:
+        """Stop it for good and remove its directory."""
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
 
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer(free_port())
     server.start()
     yield server
-    server.stop()
+    server.remove()
 
 
 @pytest.fixture

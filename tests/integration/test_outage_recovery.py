@@ -27,7 +27,7 @@ def persistent_redis(tmp_path):
     server = RedisServer(free_port(), "--dir", str(tmp_path), "--dbfilename", "dump.rdb")
     server.start()
     yield server
-    server.stop()
+    server.remove()
 
 
 def _goal_reader():  # type: ignore[no-untyped-def]
@@ -115,4 +115,4 @@ def test_a_redis_refusing_writes_still_serves_nothing_stale(app_on):
         for _ in range(3):
             assert api.get(url).json()["description"] == "v2"
     finally:
-        server.stop()
+        server.remove()

@@ -19,6 +19,7 @@ from redis.connection import AbstractConnection
 from aipal.cache import background, client, epoch, keys, recovery
 from aipal.cache.aside import CacheStatus, get_or_fill
 from aipal.cache.invalidation import apply_all
+from aipal.cache.models import PendingInvalidation
 from bench.topologies import RedisClusterRig
 from cachehealth import keycount
 from cachehealth.health import check_health
@@ -56,8 +57,10 @@ def _entry(user_id: int) -> keys.CacheKey:
     return keys.GOAL_LIST.key(user_id=user_id)
 
 
-def _run_id(port: int) -> str:
-    return str(redis.Redis(port=port).info("server")["run_id"])[:12]
+def _lifetime(port: int) -> str:
+    """The lifetime a master's keys are named by: its run_id and replication ID."""
+    node = redis.Redis(port=port)
+    return epoch.lifetime(str(node.info("server")["run_id"])[:12], node.info("replication")["master_replid"])
 
 
 def test_each_users_keys_live_on_their_masters_named_by_its_lifetime(on_cluster):
@@ -65,7 +68,7 @@ def test_each_users_keys_live_on_their_masters_named_by_its_lifetime(on_cluster)
         assert get_or_fill(_entry(user_id), lambda: ["v1"]).status == CacheStatus.MISS
         assert get_or_fill(_entry(user_id), lambda: ["v1"]).status == CacheStatus.HIT
         names = _entry(user_id).names(client.server_run_id(user_id))
-        assert client.server_run_id(user_id) == _run_id(port)
+        assert client.server_run_id(user_id) == _lifetime(port)
         node = redis.Redis(port=port)
         assert node.exists(names.entry, names.generations) == 2  # the master of the slot holds both
 
@@ -143,9 +146,46 @@ def test_a_failover_retires_that_masters_entries_and_no_other(on_cluster):
             time.sleep(0.05)
         new_master = on_cluster.master_of_key(keys.user_tag(victim))
         assert new_master != victim_port and seen[CacheStatus.HIT] == 1, seen
-        assert client.server_run_id(victim) == _run_id(new_master)
+        assert client.server_run_id(victim) == _lifetime(new_master)
         for user_id in others:  # their masters never changed: their entries stay readable
             assert get_or_fill(_entry(user_id), lambda: ["unused"]).status == CacheStatus.HIT
     finally:
         on_cluster.wait_for_failover(victim_port)
         on_cluster.restart(victim_port)
+
+
+def _asking(port: int) -> redis.Redis:
+    """A connection to the importing master that may read the migrating slot's next key."""
+    node = redis.Redis(port=port, single_connection_client=True)
+    node.execute_command("ASKING")
+    return node
+
+
+def test_a_bump_during_resharding_follows_the_migration_and_is_not_deferred(on_cluster):
+    """While a user's slot migrates (its generation hash already on the new master), the
+    bump follows the ASK redirection instead of waiting in the outbox for a replay."""
+    user_id = next(iter(_users_on_every_master(on_cluster).values()))
+    get_or_fill(_entry(user_id), lambda: ["v1"])
+    tag = keys.user_tag(user_id)
+    slot, source = on_cluster.slot_of(tag), on_cluster.master_of_key(tag)
+    ids = {node.port: node.node_id for node in on_cluster.cluster_nodes()}
+    target = next(port for port in on_cluster.masters() if port != source)
+    generations = keys.generation_hash(client.server_run_id(user_id), user_id)
+    redis.Redis(port=target).execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source])
+    redis.Redis(port=source).execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target])
+    try:
+        redis.Redis(port=source).migrate("127.0.0.1", target, [generations], 0, 5000)
+        before = _asking(target).hget(generations, "GOAL_LIST")
+
+        assert apply_all({user_id: {"GOAL_LIST"}})  # applied now, not kept for replay
+
+        assert not PendingInvalidation.objects.filter(user_id=user_id).exists()
+        assert _asking(target).hget(generations, "GOAL_LIST") not in (None, before)
+    finally:  # end the migration: the slot and its keys on the target
+        for name in redis.Redis(port=source).execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000):
+            redis.Redis(port=source).migrate("127.0.0.1", target, [name], 0, 5000)
+        for port in on_cluster.masters():
+            redis.Redis(port=port).execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target])
+        on_cluster.wait_until_healthy()
+    served = get_or_fill(_entry(user_id), lambda: ["v2"])
+    assert served.body == b'["v2"]'  # the slot's new master: another lifetime, a fresh start

@@ -44,9 +44,10 @@ class Service:
         return api, user_id, int(reply.json()["id"])
 
     def caught_up(self, timeout: float = 30) -> None:
-        """Wait until the replica has replayed everything the primary has written."""
+        """Wait until the replica has replayed everything the primary has inserted (the
+        position the app routes by, ``aipal.db.wal``)."""
         with self.database.primary.connect() as primary, self.database.replica.connect() as replica:
-            target = primary.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+            target = primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if replica.execute("SELECT pg_last_wal_replay_lsn() >= %s", (target,)).fetchone()[0]:

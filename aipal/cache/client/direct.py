@@ -36,11 +36,13 @@ from redis.commands.core import Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 
+from aipal.cache.client import topology
+
 __all__ = ["evalsha", "forget"]
 
 _BUFFER = 65536
 _DROPPED = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
-_REDIRECTED = (b"MOVED", b"ASK", b"TRYAGAIN", b"CLUSTERDOWN")
+_REDIRECTED = tuple(reply.encode() for reply in topology.REDIRECTIONS)
 _local = threading.local()
 _generation = 0  # bumped when the Redis settings change: every thread reconnects
 

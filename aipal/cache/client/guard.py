@@ -112,11 +112,21 @@ def reset_breaker() -> None:
 
 
 def redis_client() -> Redis:
-    """Return the raw redis-py client behind django-redis' pool (looked up once per settings)."""
+    """Return the raw redis-py client behind django-redis' pool (looked up once per settings).
+
+    A cluster's client reads the slot map when it is built: a cluster no startup node
+    answers for raises CacheUnavailable (counted, so the breaker opens), and the next
+    call tries again.
+    """
     global _client, _clustered
     if _client is None:
-        _client = get_redis_connection("default")
-        _clustered = topology.is_cluster(_client)
+        try:
+            found = get_redis_connection("default")
+        except _FAILURES as exc:
+            _record_failure()
+            _log_failure(exc)
+            raise CacheUnavailable(f"Redis cannot be reached: {exc}") from exc
+        _client, _clustered = found, topology.is_cluster(found)
     return _client
 
 
@@ -166,7 +176,7 @@ def _through_breaker(operation: Callable[[Redis], T]) -> T:
     cb = breaker()
     storage = cb._state_storage  # the state pybreaker itself reads (see breaker_resting)
     if storage.state != pybreaker.STATE_CLOSED or storage.counter:
-        return cb.call(operation, redis_client())
+        return cb.call(lambda: operation(redis_client()))  # an open breaker fails fast: no client built
     try:
         return operation(redis_client())
     except BaseException as exc:
@@ -298,17 +308,20 @@ def guarded(operation: Callable[[Redis], T], *, lifetimes: Mapping[int, str] | N
     except pybreaker.CircuitBreakerError as exc:  # failed fast, or the failure that opened it
         _record_failure()
         raise CacheUnavailable("circuit breaker open") from exc
+    except CacheUnavailable:  # the client could not be built (already counted)
+        stats.record_redis_call((time.perf_counter() - started) * 1000)
+        raise
     except ResponseError as exc:  # refused (OOM, ACL, WRONGTYPE): not an outage for the breaker
         stats.record_redis_call((time.perf_counter() - started) * 1000)
         _record_failure()
         _log_failure(exc)
-        topology.after_failure(redis_client(), exc)  # a cluster's MOVED: its slot map is old
+        topology.after_failure(_client, exc)  # a cluster's MOVED: its slot map is old
         raise CacheUnavailable(str(exc)) from exc
     except _FAILURES as exc:
         stats.record_redis_call((time.perf_counter() - started) * 1000)
         _record_failure()
         _log_failure(exc)
-        topology.after_failure(redis_client(), exc)
+        topology.after_failure(_client, exc)
         raise CacheUnavailable(str(exc)) from exc
     stats.record_redis_call((time.perf_counter() - started) * 1000)
     if lifetimes is not None and _moved(lifetimes):

@@ -39,8 +39,12 @@ def _unsupported(pool_class: str) -> None:
 
 def sample() -> None:
     """Record how many of the pool's connections are lent out and how many wait, idle."""
+    try:
+        servers = topology.masters(guard.redis_client())  # a cluster's: one pool per master
+    except guard.CacheUnavailable:
+        return  # no client yet (a cluster no node answers for): nothing to count
     in_use = idle = 0
-    for server in topology.masters(guard.redis_client()):  # a cluster's: one pool per master
+    for server in servers:
         pool = server.connection_pool
         try:
             # redis-py's own accessors, on ConnectionPool and BlockingConnectionPool alike.

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from redis import Redis
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from aipal.cache import encoding
 from aipal.cache.client import direct, topology
@@ -56,6 +56,9 @@ class ReadResult:
     holds_lock: bool = False
     # The user's last commit position on a miss (``*lsn``: see ``aipal.db.wal``), if known.
     lsn: int | None = None
+    # ``*lsn`` as the miss found it when it held no position: '' (absent) or a "?" marker.
+    # A fill with a floor stores the floor only while ``*lsn`` is still this (fill.lua).
+    lsn_seen: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,13 @@ def read(key: CacheKey, token: str) -> ReadResult:
     reply = guarded(lambda r: _READ(keys, args, client=r), lifetimes={key.user_id: run_id})
     if int(reply[0]) == 1:
         return ReadResult(body=encoding.restored(bytes(reply[2])), etag=reply[1].decode())
-    return ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])), lsn=_position(reply[3]))
+    return _missed(reply[1], reply[2], reply[3])
 
 
-def _position(stored: bytes) -> int | None:
-    return int(stored) if stored else None
+def _missed(stamp: bytes, locked: bytes | int, held: bytes) -> ReadResult:
+    """A miss as read.lua and serve.lua answer it; ``held`` is the raw ``*lsn``."""
+    position, seen = (int(held), "") if held.isdigit() else (None, held.decode())
+    return ReadResult(body=None, stamp=stamp.decode(), holds_lock=bool(int(locked)), lsn=position, lsn_seen=seen)
 
 
 def _stored_position(lsn: int | None) -> str:
@@ -114,13 +119,22 @@ def _stored_position(lsn: int | None) -> str:
     return "" if lsn is None else ("unknown" if lsn < 0 else f"{lsn:020d}")
 
 
-def fill(key: CacheKey, stamp: str, value: bytes, ttl_ms: int, token: str = "", lsn_floor: int | None = None) -> bool:
+def fill(
+    key: CacheKey,
+    stamp: str,
+    value: bytes,
+    ttl_ms: int,
+    token: str = "",
+    lsn_floor: int | None = None,
+    lsn_seen: str = "",
+) -> bool:
     """Store ``value`` under ``key`` unless a write changed its generations since ``stamp``;
-    with it, raise the user's ``*lsn`` to ``lsn_floor`` (a stamp read without one)."""
+    with it, set the user's ``*lsn`` to ``lsn_floor`` (a stamp read without a position)
+    if ``*lsn`` still holds ``lsn_seen``, what the read found ('' for none)."""
     run_id = server_run_id(key.user_id)
     names = key.names(run_id)
     keys = (names.entry, names.generations, names.fill_lock)
-    args = (stamp, value, ttl_ms, token, _stored_position(lsn_floor), *key.generation_fields)
+    args = (stamp, value, ttl_ms, token, _stored_position(lsn_floor), lsn_seen, *key.generation_fields)
     return bool(int(guarded(lambda r: _FILL(keys, args, client=r), lifetimes={key.user_id: run_id})))
 
 
@@ -142,7 +156,7 @@ def serve(entry: CacheKey, token_record: CacheKey, now_ms: int, throttle: Rate |
         _, etag, payload = reply[1].split(b"\n", 2)
         return ServeResult(outcome, etag=etag.decode(), payload=payload)
     if outcome == ServeResult.MISS:
-        read = ReadResult(body=None, stamp=reply[1].decode(), holds_lock=bool(int(reply[2])), lsn=_position(reply[4]))
+        read = _missed(reply[1], reply[2], reply[4])
         return ServeResult(outcome, read=read, token=token, staff=bool(int(reply[3])))
     if outcome == ServeResult.UNKNOWN_TOKEN:
         return ServeResult(outcome, stamp=reply[1].decode())
@@ -165,7 +179,7 @@ def bump_generations(
     ``bump.lua`` call per user, in a pipeline).
 
     ``lsn``: the primary's position after the writes committed, kept as each user's
-    ``*lsn`` (None: no replicas; below 0: unknown, see ``aipal.db.wal``).
+    ``*lsn`` (None: SQLite, no replicas; below 0: unknown, a marker; see bump.lua).
 
     ``fresh_connection``: on a connection of its own, even while the breaker rests (see
     ``guard.outside_breaker``): the retry of an invalidation that failed.
@@ -186,7 +200,18 @@ def bump_generations(
                     pipe.evalsha(_BUMP.sha, 1, name, token, GENERATION_TTL_SECONDS, position, *work[user_id])
                 return pipe
 
-            _executed(server, build, _BUMP)
+            try:
+                _executed(server, build, _BUMP)
+            except ResponseError as exc:
+                if not topology.redirected(exc):
+                    raise
+                # A slot moved or is migrating (resharding): through RedisCluster, which
+                # follows MOVED and ASK. A moved slot's master has another lifetime, so
+                # ``guarded`` then discards the call and the caller retries with new names.
+                topology.after_failure(r, exc)
+                for user_id in users:
+                    name = generation_hash(lifetimes[user_id], user_id)
+                    _BUMP((name,), (token, GENERATION_TTL_SECONDS, position, *work[user_id]), client=r)
 
     if fresh_connection:
         outside_breaker(send, work)

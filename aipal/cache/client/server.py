@@ -18,7 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisClusterException, RedisError
 
 from aipal.cache.client import topology
-from aipal.cache.client.guard import guarded, redis_client
+from aipal.cache.client.guard import CacheUnavailable, guarded, redis_client
 from aipal.cache.conf import cache_settings
 
 
@@ -44,7 +44,7 @@ def probe(timeout_s: float = 0.25) -> float | None:
     """
     try:
         servers = topology.masters(redis_client())
-    except (RedisError, OSError, RedisClusterException):
+    except (CacheUnavailable, RedisError, OSError, RedisClusterException):
         return None
     slowest = 0.0
     for server in servers:

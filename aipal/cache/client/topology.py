@@ -25,15 +25,33 @@ from django_redis.pool import ConnectionFactory
 from redis import Redis, RedisCluster
 from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode, key_slot
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    MovedError,
+    RedisClusterException,
+    RedisError,
+    ResponseError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisClusterException, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from aipal.cache.keys import user_tag
 from aipal.settings.redis_target import topology_nodes
 
-__all__ = ["ClusterConnectionFactory", "after_failure", "by_master", "is_cluster", "masters", "node_name", "user_slot"]
+__all__ = [
+    "REDIRECTIONS",
+    "ClusterConnectionFactory",
+    "after_failure",
+    "by_master",
+    "is_cluster",
+    "masters",
+    "node_name",
+    "redirected",
+    "user_slot",
+]
 
 _clusters: dict[str, RedisCluster] = {}
 _clusters_lock = threading.Lock()
@@ -115,19 +133,27 @@ def by_master(r: Redis | RedisCluster, user_ids: Iterable[int]) -> list[tuple[Re
     return [(r.get_redis_connection(r.get_node(node_name=name)), users) for name, users in grouped.items()]
 
 
-_REDIRECTIONS = ("MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN")
+# The error replies of a cluster node whose slot is served elsewhere, or by no one for now.
+REDIRECTIONS = ("MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN")
 _refreshed_at = 0.0
 
 
-def after_failure(r: Redis | RedisCluster, exc: BaseException) -> None:
+def redirected(exc: BaseException) -> bool:
+    """Whether a cluster node answered that another serves the slot, or none does for now."""
+    if isinstance(exc, AskError | MovedError | TryAgainError | ClusterDownError):
+        return True  # redis-py's parsed replies (their text drops the word)
+    return isinstance(exc, ResponseError) and str(exc).startswith(REDIRECTIONS)
+
+
+def after_failure(r: Redis | RedisCluster | None, exc: BaseException) -> None:
     """Refresh a cluster's slot map after a call a master could not answer or redirected,
     at most every ``_REFRESH_EVERY_S``: calls made on a master's own client (pipelines,
     the fast path's connection) bypass RedisCluster, which would otherwise do it."""
     global _refreshed_at
-    if not is_cluster(r):
+    if r is None or not is_cluster(r):
         return
     lost = isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError)
-    if not lost and not (isinstance(exc, ResponseError) and str(exc).startswith(_REDIRECTIONS)):
+    if not lost and not redirected(exc):
         return
     now = time.monotonic()
     with _clusters_lock:

@@ -4,7 +4,8 @@
 -- An entry is "<stamp>\n<etag>\n<payload>"; it is served only while its stamp equals
 -- the current generations. Missing generations start at the caller's fresh random
 -- token, never at an old value (an evicted hash cannot revive old entries).
--- A miss also returns the user's last commit position, "*lsn" ('' if none: see bump.lua).
+-- A miss also returns the user's "*lsn" as held: a position (20 digits), a "?" marker
+-- or '' (none): see bump.lua.
 local gens = {}
 for i = 4, #ARGV do
   local g = redis.call('HGET', KEYS[2], ARGV[i])

@@ -8,7 +8,7 @@
 -- Returns {1, entry} for a hit (the caller splits "<stamp>\n<etag>\n<payload>");
 -- {2, stamp, locked, staff, lsn} when the token is valid but the entry is not (missing or
 -- stale): the stamp to fill it with and whether the fresh token now holds its fill lock,
--- as read.lua answers, the token owner's staff flag and the user's "*lsn" ('' if none,
+-- as read.lua answers, the token owner's staff flag and the user's "*lsn" as held ('' if none,
 -- read on a miss only); {3, wait ms, staff} when the user's throttle refuses the
 -- request; {-1} for a token that expired or whose user is inactive; {0, stamp} when the
 -- token has no valid record: the stamp is the generations to fill the record with.
