@@ -23,6 +23,7 @@ from bench.services import PostgresCluster, free_port
 
 USERNAME = "bystander"
 WRITE_EVERY = 3.0  # the bystander's writes are this many replica delays apart
+PAGES = 100  # the goal list pages it reads between two writes, spread evenly
 # The project's tables: a statement on them is a load of the app's data.
 _DATA_SELECTS = """
 SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements
@@ -80,8 +81,9 @@ class ReplicatedDatabase:
 
 class Bystander(threading.Thread):
     """A user who writes its goal every ``WRITE_EVERY`` replica delays and reads new pages
-    of its goal list (``?limit=1..100``, each a miss) in between; a read that does not show
-    the last write is stale."""
+    of its goal list (``?limit=1..100``, each a miss) evenly in between, so that some come
+    within the replica's lag (the primary's) and most after it (a replica's); a read that
+    does not show the last write is stale."""
 
     def __init__(self, port: int, token: str, user_id: int, goal_id: int, delay: float) -> None:
         super().__init__(name="bystander", daemon=True)
@@ -116,7 +118,8 @@ class Bystander(threading.Thread):
                     version, written = version + 1, time.monotonic()
                     self.figures["writes"] += 1
                 step += 1
-                reply = api.request("GET", f"/api/users/{self.user_id}/goals?status=all&limit={step % 100 + 1}")
+                self.stop.wait(self.write_every / PAGES)
+                reply = api.request("GET", f"/api/users/{self.user_id}/goals?status=all&limit={step % PAGES + 1}")
             except (OSError, http.client.HTTPException) as exc:
                 self._note("errors", repr(exc))
                 continue
