@@ -61,6 +61,10 @@ def _text(client: redis.Redis, *command: str) -> str:
     return str(client.execute_command(*command))
 
 
+# How long a cluster may take to elect a replica before the rig forces the failover.
+ELECTION_STALL_S = 15.0
+
+
 def _wait(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
     """Poll ``condition`` until it returns a true value (returned); Redis errors count as not yet."""
     deadline = time.monotonic() + timeout
@@ -246,7 +250,23 @@ class RedisClusterRig:
                 return None
             return port if port != old_port and self._healthy() else None
 
-        return int(_wait(promoted, timeout, f"no replica took over from the master on port {old_port}"))
+        what = f"no replica took over from the master on port {old_port}"
+        try:
+            return int(_wait(promoted, min(ELECTION_STALL_S, timeout), what))
+        except SetupError:
+            pass
+        # NOTE: an election the cluster had not held after ELECTION_STALL_S (seen rarely, on a
+        # loaded 2-core machine): the killed master's replica takes over as an operator would
+        # (CLUSTER FAILOVER FORCE), so the run still measures the app through a failover.
+        old_id = next(node.node_id for node in self.cluster_nodes() if node.port == old_port)
+        for node in self.cluster_nodes():
+            if node.master_id == old_id and node.port in self.live_ports():
+                _client(node.port).execute_command("CLUSTER", "FAILOVER", "FORCE")
+        try:
+            return int(_wait(promoted, max(timeout - ELECTION_STALL_S, 1), what))
+        except SetupError as exc:
+            nodes = "\n".join(map(str, self.cluster_nodes()))
+            raise SetupError(f"{exc}, even forced; the cluster's nodes:\n{nodes}") from None
 
     def restart(self, port: int, timeout: float = 30) -> None:
         """Start a killed node again: it rejoins (from its nodes file) as a replica."""

@@ -129,8 +129,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
 # Streaming replicas that serve cache misses once they have replayed the user's last
 # write (aipal.db); migrations and every write go to default.
-DATABASES.update(replica_databases(env.str("DATABASE_REPLICA_URLS", default=""), DATABASES["default"]))
-DATABASE_ROUTERS = ["aipal.db.router.ReplicaRouter"]
+_REPLICAS = replica_databases(env.str("DATABASE_REPLICA_URLS", default=""), DATABASES["default"])
+DATABASES.update(_REPLICAS)
+# Without replicas every read is the primary's: no router for Django to ask on each query.
+DATABASE_ROUTERS = ["aipal.db.router.ReplicaRouter"] if _REPLICAS else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,9 +9,12 @@
 -- it was taken before this bump, perhaps before the write the marker stands for committed
 -- (on a server without replicas). Over no "*lsn" (a hash created by a read) it is stored.
 -- "" leaves "*lsn" alone (SQLite: no replicas can exist).
+local fields = {}
 for i = 4, #ARGV do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
+  fields[#fields + 1] = ARGV[i]
+  fields[#fields + 1] = ARGV[1]
 end
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
 if ARGV[3] ~= '' then
   local held = redis.call('HGET', KEYS[1], '*lsn')
   if ARGV[3] == 'unknown' or (held and string.sub(held, 1, 1) == '?') then
