@@ -46,6 +46,7 @@ __all__ = [
     "TASK_DETAIL",
     "TASK_LIST",
     "USER_GENERATION",
+    "COMMIT_POSITION",
     "CacheKey",
     "CacheTTL",
     "KeyNames",
@@ -65,6 +66,10 @@ __all__ = [
 SCHEMA_VERSION = "v2"
 # The generation every key of a user carries: bumping it drops all of the user's entries.
 USER_GENERATION = "*user"
+# The generation hash's field holding the user's last commit position (or a marker),
+# kept for PostgreSQL replicas (aipal.db.wal); the Lua scripts spell it (bump, read,
+# serve, fill), and tests/cache/test_keys.py holds them to this name.
+COMMIT_POSITION = "*lsn"
 GENERATION_HASH = "gen"
 # NOTE: the generation hash keeps this schema whatever SCHEMA_VERSION becomes. During a
 # rolling deploy servers of two releases share one Redis: a write on either must bump

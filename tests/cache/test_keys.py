@@ -2,6 +2,7 @@
 is a plain word and every SCAN pattern is anchored on it and ``:``."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,13 @@ def test_a_new_schema_version_renames_entries_but_not_the_generations(monkeypatc
     after = key.names("run1")
     assert after.entry != before.entry and ":v99:" in after.entry
     assert after.generations == before.generations == keys.generation_hash("run1", 7)
+
+
+def test_the_scripts_spell_the_commit_position_field_as_the_registry_does():
+    from aipal.cache import keys
+
+    lua = Path(keys.__file__).parent / "lua"
+    for name in ("bump", "read", "serve", "fill"):
+        source = (lua / f"{name}.lua").read_text()
+        fields = set(re.findall(r"'(\*[a-z]+)'", source)) - {keys.USER_GENERATION}
+        assert fields == {keys.COMMIT_POSITION}, (name, fields)
